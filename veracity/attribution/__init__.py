@@ -1,0 +1,1 @@
+"""Citations and attribution: does each cited passage support its sentence (see the attribution issue)."""

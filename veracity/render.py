@@ -1,0 +1,57 @@
+"""Human-readable output of a `Report`: a rich table and a summary line."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from veracity.types import Report
+
+LABEL_STYLES = {
+    "supported": "bold green",
+    "refuted": "bold red",
+    "not_enough_info": "bold yellow",
+    "unscored": "dim",
+}
+
+
+def _snippet(text: str, width: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def report_table(report: Report) -> Table:
+    table = Table(title="Claims", show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("claim", ratio=3)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("P(sup)", justify="right", no_wrap=True)
+    table.add_column("evidence", ratio=4)
+    for i, result in enumerate(report.results, 1):
+        verdict = result.verdict
+        probability = "-" if verdict.probability is None else f"{verdict.probability:.2f}"
+        if verdict.evidence:
+            top = verdict.evidence[0]
+            evidence = Text(f"[{top.passage.doc_id} {top.passage.start}:{top.passage.end}] ", style="cyan")
+            evidence.append(_snippet(top.passage.text))
+        else:
+            evidence = Text(verdict.reason or "", style="dim")
+        table.add_row(str(i), result.claim.text, Text(verdict.label, style=LABEL_STYLES[verdict.label]), probability, evidence)
+    return table
+
+
+def summary_line(report: Report) -> str:
+    s = report.summary
+    counts = ", ".join(f"{label} {n}" for label, n in s.counts.items() if n)
+    precision = "n/a" if s.factual_precision is None else f"{s.factual_precision:.2f}"
+    return f"{s.n_claims} claims ({counts or 'none'}); factual precision {precision}"
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    console = console or Console()
+    if not report.results:
+        console.print("No checkable claims found in the text.")
+        return
+    console.print(report_table(report))
+    console.print(summary_line(report))

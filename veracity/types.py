@@ -1,0 +1,120 @@
+"""Data that crosses stage boundaries: frozen pydantic models shared by every stage."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Label = Literal["supported", "refuted", "not_enough_info", "unscored"]
+LABELS: tuple[Label, ...] = ("supported", "refuted", "not_enough_info", "unscored")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Document(_Frozen):
+    """A source document that evidence is drawn from."""
+
+    id: str
+    text: str
+    title: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Passage(_Frozen):
+    """A window of a document; `start`/`end` are character offsets into `Document.text`."""
+
+    id: str
+    doc_id: str
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Passage":
+        if self.end < self.start:
+            raise ValueError(f"passage end {self.end} is before start {self.start}")
+        return self
+
+
+class Claim(_Frozen):
+    """An atomic claim; `start`/`end` delimit the words it came from in the checked text."""
+
+    id: str
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    sentence: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Claim":
+        if self.end < self.start:
+            raise ValueError(f"claim end {self.end} is before start {self.start}")
+        return self
+
+
+class Evidence(_Frozen):
+    """A passage found for a claim, its retrieval score and the retriever that found it."""
+
+    passage: Passage
+    score: float
+    source: str
+
+
+class Verdict(_Frozen):
+    """The decision on one claim. `probability` is P(supported); `unscored` always has a reason."""
+
+    label: Label
+    probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    reason: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Verdict":
+        if self.label == "unscored":
+            if not self.reason:
+                raise ValueError("an unscored verdict must carry a reason")
+            if self.probability is not None:
+                raise ValueError("an unscored verdict has no probability")
+        return self
+
+    @classmethod
+    def unscored(cls, reason: str) -> "Verdict":
+        return cls(label="unscored", probability=None, reason=reason)
+
+
+class ClaimResult(_Frozen):
+    claim: Claim
+    verdict: Verdict
+
+
+class Summary(_Frozen):
+    """Counts per label and factual precision = supported / scored claims (None if none scored)."""
+
+    counts: dict[Label, int]
+    n_claims: int
+    n_scored: int
+    factual_precision: float | None
+
+    @classmethod
+    def of(cls, results: list[ClaimResult]) -> "Summary":
+        counts: dict[Label, int] = {label: 0 for label in LABELS}
+        for result in results:
+            counts[result.verdict.label] += 1
+        scored = len(results) - counts["unscored"]
+        precision = counts["supported"] / scored if scored else None
+        return cls(counts=counts, n_claims=len(results), n_scored=scored, factual_precision=precision)
+
+
+class Report(_Frozen):
+    """Every claim of a checked text with its verdict, and the summary."""
+
+    text: str
+    results: list[ClaimResult]
+    summary: Summary
+
+    @classmethod
+    def of(cls, text: str, results: list[ClaimResult]) -> "Report":
+        return cls(text=text, results=results, summary=Summary.of(results))
