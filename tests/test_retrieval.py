@@ -303,7 +303,7 @@ def test_registry(index: HybridIndex, tmp_path: Path) -> None:
     loaded = get_retriever("hybrid", path=target)
     assert isinstance(loaded, HybridIndex) and len(loaded) == len(index)
 
-    @register_retriever("test-fixed")
+    @register_retriever("test-fixed", replace=True)
     class Fixed:
         def __init__(self, evidence: list) -> None:
             self.evidence = evidence
@@ -313,6 +313,8 @@ def test_registry(index: HybridIndex, tmp_path: Path) -> None:
 
     fixed = get_retriever("test-fixed", evidence=[])
     assert isinstance(fixed, Retriever) and fixed.search("anything") == []
+    with pytest.raises(VeracityError, match="already registered"):
+        register_retriever("test-fixed")(lambda: fixed)
     with pytest.raises(VeracityError, match="unknown retriever"):
         get_retriever("no-such-retriever")
 

@@ -22,8 +22,8 @@ __all__ = [
 ]
 
 
-def extract_claims(text: str, extractor: str = "spacy") -> list[Claim]:
-    """Atomic claims of `text` found by the extractor registered as `extractor`.
+def extract_claims(text: str, extractor: str | ClaimExtractor = "spacy") -> list[Claim]:
+    """Atomic claims of `text` found by `extractor` (a registered name or an extractor).
 
     Raises `EmptyInputError` for blank text and `InvalidInputTypeError` for a non-str.
     """

@@ -31,7 +31,8 @@ _UNCHECKABLE = [
     r"\bi (cannot|can't|can not|do not|don't) (have|provide|give|browse|access|offer|predict)\b",
     r"\bmy (knowledge|training) (cutoff|cut-off|data)\b",
     r"\bnot (medical|legal|financial|professional) advice\b",
-    r"\b(consult|speak with|talk to|check with) (a|an|your) \w*\s?(doctor|physician|lawyer|professional|expert|specialist|advisor)\b",
+    r"\b(consult|speak with|talk to|check with) (a|an|your) \w*\s?"
+    r"(doctor|physician|lawyer|professional|expert|specialist|advisor)\b",
     # instructions
     r"^(please|kindly|let me|let's|let us|make sure|be sure|remember|note that|don't forget|"
     r"do not forget|feel free|keep in mind|try to|consider)\b",

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "his", "her", "its", "their"})
 _NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART"})
-_BE_LIKE = frozenset({"is", "was", "'s", "seems", "seemed", "appears", "appeared", "remains"})
+_BE_LIKE = frozenset({"is", "was", "'s", "’s", "seems", "seemed", "appears", "appeared", "remains"})
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ def _is_expletive_it(token: Token) -> bool:
     if token.dep_ == "expl":
         return True
     head = token.head
+    if head.lower_ not in _BE_LIKE:
+        return False
     deps = {c.dep_ for c in head.children}
-    return head.lower_ in _BE_LIKE and bool(deps & {"ccomp", "xcomp", "csubj"})
+    cleft = any(g.dep_ == "relcl" for c in head.children if c.dep_ == "attr" for g in c.children)
+    return cleft or bool(deps & {"ccomp", "xcomp", "csubj"})
 
 
 def replacement(pronoun: Token, mention: Mention | None) -> str | None:

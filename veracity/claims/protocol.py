@@ -64,8 +64,10 @@ def register_extractor(name: str) -> Callable[[F], F]:
     return EXTRACTORS.register(name)
 
 
-def get_extractor(name: str = "spacy", **kwargs: object) -> ClaimExtractor:
-    """Build the extractor registered as `name` with `kwargs`."""
+def get_extractor(name: str | ClaimExtractor = "spacy", **kwargs: object) -> ClaimExtractor:
+    """Build the extractor registered as `name` with `kwargs`; an extractor instance is returned as is."""
+    if not isinstance(name, str):
+        return name
     import veracity.claims.spacy_extractor  # noqa: F401  (registers the built-in "spacy")
 
     return EXTRACTORS.create(name, **kwargs)

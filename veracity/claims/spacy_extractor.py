@@ -23,6 +23,7 @@ from veracity.claims.filters import (
 )
 from veracity.claims.pronouns import Mention, mention_of, replacement
 from veracity.claims.protocol import check_text, register_extractor
+from veracity.errors import VeracityError
 from veracity.types import Claim
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ _NON_DISTRIBUTIVE = ("combin", "mix", "compar", "connect", "link", "join", "sepa
                      "blend", "merg", "unit", "contrast", "relat", "associat", "confus")
 _ASIDES = frozenset({"relcl", "appos", "acl", "advcl", "parataxis"})
 _POSTMODIFIERS = frozenset({"prep", "acl", "relcl"})
-_EDGE_PUNCT = frozenset({",", ".", ";", ":", "!", "?", "-", "--", "—", "–", "…", "*", "•"})
+_EDGE_PUNCT = frozenset({",", ".", ";", ":", "!", "?", "-", "--", "—", "–", "…", "*", "•", "/", "|"})
 _DISCOURSE = (("however",), ("additionally",), ("also",), ("furthermore",), ("moreover",),
               ("overall",), ("finally",), ("therefore",), ("thus",), ("hence",), ("besides",),
               ("meanwhile",), ("nevertheless",), ("instead",), ("firstly",), ("secondly",),
@@ -47,7 +48,7 @@ _DISCOURSE = (("however",), ("additionally",), ("also",), ("furthermore",), ("mo
               ("absolutely",), ("okay",), ("ok",), ("in", "addition"), ("of", "course"),
               ("in", "fact"), ("in", "conclusion"), ("in", "summary"), ("for", "example"),
               ("for", "instance"), ("as", "a", "result"), ("in", "general"), ("generally",))
-_LEFT_ATTACHED = re.compile(r"^(?:[,.;:!?%)\]}]|'\w*|n't)$", re.IGNORECASE)
+_LEFT_ATTACHED = re.compile(r"^(?:[,.;:!?%)\]}]|['’]\w*|n['’]t)$", re.IGNORECASE)
 
 
 @register_extractor("spacy")
@@ -63,7 +64,9 @@ class SpacyClaimExtractor:
 
     def extract(self, text: str) -> list[Claim]:
         """Atomic claims of `text` in order of position, with ids c1, c2, ..."""
-        doc = self.nlp(check_text(text))
+        if len(check_text(text)) > self.nlp.max_length:
+            raise VeracityError(f"text is too long to parse ({len(text)} > {self.nlp.max_length} characters)")
+        doc = self.nlp(text)
         found = sorted(_claims(doc), key=lambda claim: claim[1])
         return [
             Claim(id=f"c{n}", text=body, start=start, end=end, sentence=sentence)
@@ -86,8 +89,8 @@ def _claims(doc: Doc) -> Iterator[tuple[str, int, int, str]]:
                     claim = _claim(sent, list(borrowed), variant, own, mention)
                     if not uncheckable_text(claim[0]):
                         yield claim
-            if own is not None:
-                mention = mention_of(own, chunks) or mention
+            if own is not None and own.pos_ != "PRON":
+                mention = mention_of(own, chunks)  # None blocks stale antecedents
 
 
 def _claim(sent: Span, prefix: list[Piece], tokens: list[Token], subject: Token | None,
@@ -143,7 +146,10 @@ def _clause_tokens(head: Token) -> list[Token]:
 
 
 def _subject(head: Token) -> Token | None:
-    return next((c for c in head.children if c.dep_ in SUBJECT_DEPS), None)
+    """The subject child of `head`; of several (a parse error), the one closest to it."""
+    subjects = [c for c in head.children if c.dep_ in SUBJECT_DEPS]
+    before = [c for c in subjects if c.i < head.i]
+    return before[-1] if before else (subjects[0] if subjects else None)
 
 
 def _borrowed_subject(head: Token) -> list[Token]:

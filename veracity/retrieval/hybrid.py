@@ -221,8 +221,8 @@ def open_hybrid_index(
     max_chars: int = 600,
 ) -> HybridIndex:
     """Registry factory: load the index saved at `path`, or build one from `documents`."""
-    if (path is None) == (documents is None):
-        raise InvalidArgumentError("the 'hybrid' retriever takes exactly one of path= or documents=")
-    if documents is not None:
+    if documents is not None and path is None:
         return HybridIndex.build(documents, max_chars=max_chars)
-    return HybridIndex.load(path)  # type: ignore[arg-type]  # path is set: checked above
+    if path is not None and documents is None:
+        return HybridIndex.load(path)
+    raise InvalidArgumentError("the 'hybrid' retriever takes exactly one of path= or documents=")

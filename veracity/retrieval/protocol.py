@@ -27,12 +27,15 @@ _REGISTRY: dict[str, RetrieverFactory] = {}
 _BUILTIN_MODULES: dict[str, str] = {"hybrid": "veracity.retrieval.hybrid"}
 
 
-def register_retriever(name: str) -> Callable[[_F], _F]:
-    """Decorator registering a factory (a class or a callable returning a `Retriever`) under `name`."""
+def register_retriever(name: str, *, replace: bool = False) -> Callable[[_F], _F]:
+    """Decorator registering a factory (a class or a callable returning a `Retriever`) under `name`.
+
+    Registering another factory under a taken name raises unless `replace` is true.
+    """
 
     def decorate(factory: _F) -> _F:
         existing = _REGISTRY.get(name)
-        if existing is not None and existing is not factory:
+        if existing is not None and existing is not factory and not replace:
             raise InvalidArgumentError(f"a retriever named {name!r} is already registered")
         _REGISTRY[name] = factory
         return factory
