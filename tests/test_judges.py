@@ -122,3 +122,36 @@ def test_local_model_with_its_own_label_order(tmp_path):
         assert s.entailment == pytest.approx(row[1], abs=1e-5)
         assert s.neutral == pytest.approx(row[2], abs=1e-5)
         assert s.contradiction == pytest.approx(row[0], abs=1e-5)
+
+
+def test_local_seq2seq_minicheck_style_model(tmp_path):
+    """A MiniCheck-style seq2seq model saved locally: P(supported) is P("1") vs P("0") at the first decoded token."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    words = "premise : hypothesis a man plays guitar person makes music paris is in france spain .".split()
+    vocab = {tok: i for i, tok in enumerate(["<pad>", "</s>", "<unk>", "0", "1", *dict.fromkeys(words)])}
+    backend = Tokenizer(WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    config = T5Config(vocab_size=len(vocab), d_model=16, d_ff=32, d_kv=8, num_layers=1, num_heads=2,
+                      decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    torch.manual_seed(0)
+    model = T5ForConditionalGeneration(config).eval()
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+
+    premises, hypotheses = ["A man plays guitar .", "Paris is in France ."], ["A person makes music .", "Paris is in Spain ."]
+    judge = NLIJudge(model=str(tmp_path), batch_size=1)
+    scores = judge.predict(premises, hypotheses)
+    for premise, hypothesis, s in zip(premises, hypotheses, scores):
+        ids = tokenizer(f"premise: {premise} hypothesis: {hypothesis}", add_special_tokens=False)["input_ids"] + [1]
+        with torch.inference_mode():
+            logits = model(input_ids=torch.tensor([ids]), decoder_input_ids=torch.tensor([[0]])).logits[0, 0, [3, 4]]
+        assert s.entailment == pytest.approx(float(logits.softmax(-1)[1]), abs=1e-5)
+        assert s.contradiction == 0.0 and s.neutral == pytest.approx(1 - s.entailment)
+    # Batched with padding gives the same scores as one at a time.
+    judge.batch_size = 8
+    assert [round(s.entailment, 5) for s in judge.predict(premises, hypotheses)] == [round(s.entailment, 5) for s in scores]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
 from pydantic import BaseModel, ConfigDict
 
 from veracity.errors import EmptyInputError, VeracityError
-from veracity.judges.nli_models import LoadedNLIModel, load_nli_model, set_threads
+from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.registry import register_judge
 from veracity.judges.windows import Window, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
@@ -52,7 +51,7 @@ class NLIJudge:
         threads: int | None = None,
     ) -> None:
         set_threads(threads)
-        self.loaded: LoadedNLIModel = load_nli_model(model)
+        self.loaded: NLIBackend = load_nli_model(model)
         self.batch_size = batch_size
         self.threshold = threshold if threshold is not None else float(self.loaded.metadata.get("threshold", 0.5))
         self.refute_threshold = refute_threshold
@@ -91,36 +90,16 @@ class NLIJudge:
     def _count_tokens(self, text: str) -> int:
         return len(self.loaded.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
-    @torch.inference_mode()
     def _score(self, premises: list[str], hypotheses: list[str]) -> list[NLIScores]:
-        loaded = self.loaded
+        """Score pairs in length-sorted batches (less padding), results in input order."""
         order = sorted(range(len(premises)), key=lambda i: len(premises[i]) + len(hypotheses[i]))
-        out: list[NLIScores | None] = [None] * len(premises)
+        out: dict[int, NLIScores] = {}
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            batch = loaded.tokenizer(
-                [premises[i] for i in idx],
-                [hypotheses[i] for i in idx],
-                truncation="only_first",
-                max_length=loaded.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            probs = loaded.model(**batch).logits.float().softmax(-1).tolist()
-            for i, row in zip(idx, probs):
-                out[i] = self._to_scores(row)
-        return [s for s in out if s is not None]
-
-    def _to_scores(self, row: list[float]) -> NLIScores:
-        loaded = self.loaded
-        entail = row[loaded.entailment]
-        if loaded.neutral is None and loaded.contradiction is None:
-            # Two-label model: "not entailed" cannot be split, so it is reported as neutral.
-            return NLIScores(entailment=entail, neutral=1.0 - entail, contradiction=0.0)
-        neutral = row[loaded.neutral] if loaded.neutral is not None else 0.0
-        contra = row[loaded.contradiction] if loaded.contradiction is not None else 0.0
-        total = entail + neutral + contra
-        return NLIScores(entailment=entail / total, neutral=neutral / total, contradiction=contra / total)
+            rows = self.loaded.probabilities([premises[i] for i in idx], [hypotheses[i] for i in idx])
+            for i, (entail, neutral, contra) in zip(idx, rows):
+                out[i] = NLIScores(entailment=entail, neutral=neutral, contradiction=contra)
+        return [out[i] for i in range(len(premises))]
 
     # -- verdicts --------------------------------------------------------------------------------
 

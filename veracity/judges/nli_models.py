@@ -1,43 +1,34 @@
-"""Resolve an NLI model name to a loaded classifier and its label order.
+"""Resolve an NLI model name to a loaded backend that turns (premise, hypothesis) pairs into probabilities.
 
-Accepted names: "default" (our packaged verifier), a local directory holding a Hugging Face
-sequence-classification model, or a Hugging Face hub id ("org/name"), which loads from the local
-cache first and from the hub only where the network allows it.
+Accepted names: "default" (our packaged verifier), a local directory (our verifier format, a Hugging
+Face sequence-classification NLI model, or a MiniCheck-style seq2seq model), or a Hugging Face hub id
+("org/name"), loaded from the local cache first and from the hub only where the network allows it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoConfig,
+    AutoModelForSeq2SeqLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PretrainedConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from veracity.errors import ModelNotAvailableError
 from veracity.judges.verifier_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_verifier, read_model_metadata
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-
-@dataclass(frozen=True)
-class LoadedNLIModel:
-    """A classifier, its tokenizer, and which logit column means entailment / neutral / contradiction."""
-
-    name: str
-    model: PreTrainedModel
-    tokenizer: PreTrainedTokenizerBase
-    entailment: int
-    neutral: int | None
-    contradiction: int | None
-    max_length: int
-    metadata: dict
-
-    @property
-    def n_labels(self) -> int:
-        return int(self.model.config.num_labels)
+Probabilities = tuple[float, float, float]  # entailment, neutral, contradiction
 
 
 def label_columns(id2label: dict) -> tuple[int, int | None, int | None]:
@@ -58,40 +49,106 @@ def label_columns(id2label: dict) -> tuple[int, int | None, int | None]:
     return entail[0], (neutral[0] if neutral else None), (contra[0] if contra else None)
 
 
-def _model_max_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int:
-    limits = [getattr(model.config, "max_position_embeddings", 512), getattr(tokenizer, "model_max_length", 512)]
+def _max_length(config: PretrainedConfig, tokenizer: PreTrainedTokenizerBase, default: int = 512) -> int:
+    limits = [getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None), default]
     return int(min(x for x in limits if isinstance(x, int) and x > 0))
 
 
-def _from_transformers(source: str, name: str) -> LoadedNLIModel:
+@dataclass
+class ClassifierBackend:
+    """A sequence-classification cross-encoder; label columns read from its config."""
+
+    name: str
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    max_length: int
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.entailment, self.neutral, self.contradiction = label_columns(self.model.config.id2label)
+
+    @torch.inference_mode()
+    def probabilities(self, premises: list[str], hypotheses: list[str]) -> list[Probabilities]:
+        batch = self.tokenizer(
+            premises, hypotheses, truncation="only_first", max_length=self.max_length, padding=True, return_tensors="pt"
+        )
+        rows = self.model(**batch).logits.float().softmax(-1).tolist()
+        return [self._columns(row) for row in rows]
+
+    def _columns(self, row: list[float]) -> Probabilities:
+        entail = row[self.entailment]
+        if self.neutral is None and self.contradiction is None:
+            # Two-label model: "not entailed" cannot be split, so it is reported as neutral.
+            return entail, 1.0 - entail, 0.0
+        neutral = row[self.neutral] if self.neutral is not None else 0.0
+        contra = row[self.contradiction] if self.contradiction is not None else 0.0
+        total = entail + neutral + contra
+        return entail / total, neutral / total, contra / total
+
+
+@dataclass
+class Seq2SeqBackend:
+    """A MiniCheck-style seq2seq verifier: P(supported) = P("1") vs P("0") at the first decoded token."""
+
+    name: str
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    max_length: int
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ids = [self.tokenizer.convert_tokens_to_ids(t) for t in ("0", "1")]
+        if any(i is None or i == self.tokenizer.unk_token_id for i in ids):
+            raise ModelNotAvailableError(f"{self.name}: the tokenizer has no single tokens for '0' and '1'")
+        self.zero_id, self.one_id = ids
+
+    @torch.inference_mode()
+    def probabilities(self, premises: list[str], hypotheses: list[str]) -> list[Probabilities]:
+        # MiniCheck's input format; the document is truncated, never the claim.
+        claims = self.tokenizer([f" hypothesis: {h}" for h in hypotheses], add_special_tokens=False)["input_ids"]
+        docs = self.tokenizer([f"premise: {p}" for p in premises], add_special_tokens=False)["input_ids"]
+        eos = [self.tokenizer.eos_token_id] if self.tokenizer.eos_token_id is not None else []
+        inputs = [d[: max(0, self.max_length - len(c) - len(eos))] + c + eos for d, c in zip(docs, claims)]
+        batch = self.tokenizer.pad({"input_ids": inputs}, return_tensors="pt")
+        start = torch.full((len(inputs), 1), self.model.config.decoder_start_token_id, dtype=torch.long)
+        logits = self.model(**batch, decoder_input_ids=start).logits[:, 0, [self.zero_id, self.one_id]].float()
+        p_one = logits.softmax(-1)[:, 1].tolist()
+        return [(p, 1.0 - p, 0.0) for p in p_one]
+
+
+NLIBackend = ClassifierBackend | Seq2SeqBackend
+
+
+def _from_transformers(source: str, name: str) -> NLIBackend:
     local_only = Path(source).exists() or os.environ.get("HF_HUB_OFFLINE") == "1"
     try:
+        config = AutoConfig.from_pretrained(source, local_files_only=local_only)
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
-        model = AutoModelForSequenceClassification.from_pretrained(source, local_files_only=local_only)
+        seq2seq = bool(getattr(config, "is_encoder_decoder", False))
+        loader = AutoModelForSeq2SeqLM if seq2seq else AutoModelForSequenceClassification
+        model = loader.from_pretrained(source, local_files_only=local_only)
     except (OSError, ValueError) as err:
         raise ModelNotAvailableError(
             f"cannot load NLI model {name!r}: {err.__class__.__name__}: {str(err).splitlines()[0]}. "
             "Give a local directory, or a Hugging Face id that is cached or reachable."
         ) from err
     model.eval()
-    entail, neutral, contra = label_columns(model.config.id2label)
-    return LoadedNLIModel(name, model, tokenizer, entail, neutral, contra, _model_max_length(model, tokenizer), {})
+    backend = Seq2SeqBackend if seq2seq else ClassifierBackend
+    return backend(name, model, tokenizer, _max_length(config, tokenizer))
 
 
-def _own_verifier(path: Path, name: str) -> LoadedNLIModel:
+def _own_verifier(path: Path, name: str) -> ClassifierBackend:
     """A verifier in our packaged format (see `verifier_model`)."""
     model, tokenizer = load_verifier(path)
     metadata = read_model_metadata(path)
-    entail, neutral, contra = label_columns(model.config.id2label)
-    max_length = int(metadata.get("max_length", 256))
-    return LoadedNLIModel(name, model, tokenizer, entail, neutral, contra, max_length, metadata)
+    return ClassifierBackend(name, model, tokenizer, int(metadata.get("max_length", 256)), metadata)
 
 
 @lru_cache(maxsize=4)
-def load_nli_model(name: str = "default") -> LoadedNLIModel:
+def load_nli_model(name: str = "default") -> NLIBackend:
     """Load a model once per process (cached by name)."""
     path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
-    if (path / WEIGHTS_FILE).is_file() or name == "default":
+    if name == "default" or (path / WEIGHTS_FILE).is_file():
         return _own_verifier(path, name)
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -101,7 +158,7 @@ def load_nli_model(name: str = "default") -> LoadedNLIModel:
         return _from_transformers(name, name)
     raise ModelNotAvailableError(
         f"unknown NLI model {name!r}: use 'default', a local model directory, or a Hugging Face id like "
-        "'cross-encoder/nli-deberta-v3-base'"
+        "'cross-encoder/nli-deberta-v3-base' or 'lytang/MiniCheck-Flan-T5-Large'"
     )
 
 
