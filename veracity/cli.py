@@ -118,10 +118,15 @@ def check(
     contexts: Annotated[Path | None, typer.Option(help="Contexts to check against only (.json, .jsonl, or blank-line separated text).")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     out: Annotated[Path | None, typer.Option(help="Write the output to this file.")] = None,
+    question: Annotated[str | None, typer.Option(help="The question the text answers (RAG answers, with --contexts).")] = None,
     judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
     k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
 ) -> None:
-    """Check every claim of a text against an index, a corpus or given contexts."""
+    """Check every claim of a text against an index, a corpus or given contexts.
+
+    With --contexts the text is treated as a RAG answer: its citation markers ([1], [1-3], [doc-7])
+    are scored as ALCE does, and answer-level metrics are added.
+    """
     from veracity.inputs import read_contexts, read_text
     from veracity.render import print_report
 
@@ -131,7 +136,7 @@ def check(
         raise VeracityError("nothing to check against: give --index DIR, --corpus PATH or --contexts FILE")
     checker = _checker(None if given is not None else index, None if given is not None else corpus, judge, k)
     with err_console.status("checking claims ..."):
-        report = checker.check(text, contexts=given)
+        report = checker.check_rag(question, text, given) if given is not None else checker.check(text)
     if format is OutputFormat.json:
         payload = report.model_dump_json(indent=2)
         if out:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from veracity.claims import extract_claims
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.judges import Judge, get_judge
 from veracity.types import Claim, ClaimResult, Document, Evidence, Passage, Report
+
+if TYPE_CHECKING:
+    from veracity.attribution.rag import RAGReport
 
 Context = str | Document | Passage
 
@@ -28,6 +32,10 @@ def context_evidence(contexts: Sequence[Context]) -> list[Evidence]:
         if passage.text.strip():
             evidence.append(Evidence(passage=passage, score=1.0, source="context"))
     return evidence
+
+
+def _passage_ids(contexts: Sequence[Context]) -> list[str]:
+    return [c.id if isinstance(c, (Passage, Document)) else f"ctx{i}" for i, c in enumerate(contexts, 1)]
 
 
 class FactChecker:
@@ -56,7 +64,7 @@ class FactChecker:
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise VeracityError(f"{len(texts)} texts but {len(contexts)} context lists")
-        claims_per_text = [self._claims(text) for text in texts]
+        claims_per_text = [self._claims(text, ctx) for text, ctx in zip(texts, contexts)]
         evidence_per_text = [self._evidence(claims, ctx) for claims, ctx in zip(claims_per_text, contexts)]
         flat_claims = [c for claims in claims_per_text for c in claims]
         flat_evidence = [e for evidence in evidence_per_text for e in evidence]
@@ -66,9 +74,46 @@ class FactChecker:
             for text, claims in zip(texts, claims_per_text)
         ]
 
-    def _claims(self, text: str) -> list[Claim]:
+    def check_rag(
+        self, question: str | None, answer: str, contexts: Sequence[Context], *, at_most_citations: int = 3
+    ) -> "RAGReport":
+        """Claims of a RAG answer checked against its contexts, with citation quality and answer metrics."""
+        return self.rag_report(question, self.check(answer, contexts=contexts), contexts, at_most_citations=at_most_citations)
+
+    def rag_report(
+        self, question: str | None, report: Report, contexts: Sequence[Context], *, at_most_citations: int = 3
+    ) -> "RAGReport":
+        """Extend a report on an answer with ALCE citation scores (when it cites) and answer metrics."""
+        from veracity.attribution import answer_metrics, attribution_score, citation_scores, parse_citations
+        from veracity.attribution.rag import RAGReport
+
+        passages = [e.passage for e in context_evidence(contexts)]
+        cites = any(s.markers for s in parse_citations(report.text, _passage_ids(contexts)))
+        citations = (
+            citation_scores(report.text, passages, entails=self.entails, at_most_citations=at_most_citations)
+            if cites
+            else None
+        )
+        return RAGReport(
+            **report.model_dump(),
+            question=question,
+            citations=citations,
+            metrics=answer_metrics(report),
+            attribution_score=attribution_score(report),
+        )
+
+    def entails(self, premise: str, hypothesis: str) -> bool:
+        """Whether `premise` supports `hypothesis` according to this checker's judge."""
+        return self.judge.verify(hypothesis, [premise]).label == "supported"
+
+    def _claims(self, text: str, contexts: Sequence[Context] | None) -> list[Claim]:
         if not isinstance(text, str) or not text.strip():
             raise EmptyInputError("text to check is empty")
+        if contexts is not None:
+            from veracity.attribution.citations import mask_citation_markers
+
+            # Citation markers are not part of any claim; blanking them keeps the spans valid.
+            text = mask_citation_markers(text, _passage_ids(contexts))
         return extract_claims(text, extractor=self.extractor)
 
     def _evidence(self, claims: list[Claim], contexts: Sequence[Context] | None) -> list[list[Evidence]]:

@@ -48,10 +48,33 @@ def summary_line(report: Report) -> str:
     return f"{s.n_claims} claims ({counts or 'none'}); factual precision {precision}"
 
 
+def rag_lines(report: Report) -> list[str]:
+    """Citation and answer-metric lines of a RAG report (none for a plain report)."""
+    lines = []
+    citations = getattr(report, "citations", None)
+    if citations is not None:
+        lines.append(
+            f"citations: recall {citations.recall:.2f}, precision {citations.precision:.2f} "
+            f"({citations.n_supported}/{citations.n_sentences} sentences supported by their citations)"
+        )
+        needed = [s.sentence.text for s in citations.sentences if s.citation_needed]
+        lines += [f"citation needed: {text}" for text in needed]
+    metrics = getattr(report, "metrics", None)
+    if metrics is not None:
+        fmt = lambda x: "n/a" if x is None else f"{x:.2f}"  # noqa: E731
+        lines.append(
+            f"faithfulness {fmt(metrics.faithfulness)}, hallucination rate {fmt(metrics.hallucination_rate)}, "
+            f"FActScore {fmt(metrics.factscore)}, F1@{metrics.k} {fmt(metrics.f1_at_k)}"
+        )
+    return lines
+
+
 def print_report(report: Report, console: Console | None = None) -> None:
     console = console or Console()
     if not report.results:
         console.print("No checkable claims found in the text.")
-        return
-    console.print(report_table(report))
-    console.print(summary_line(report))
+    else:
+        console.print(report_table(report))
+        console.print(summary_line(report))
+    for line in rag_lines(report):
+        console.print(line)

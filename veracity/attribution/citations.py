@@ -156,3 +156,13 @@ def _merge(first: CitedSentence, second: CitedSentence) -> CitedSentence:
         markers=first.markers + second.markers,
         out_of_range=first.out_of_range + second.out_of_range,
     )
+
+
+def mask_citation_markers(answer: str, passage_ids: Sequence[str] | int) -> str:
+    """`answer` with every citation marker replaced by spaces, so character offsets stay valid."""
+    n, names = _id_table(passage_ids)
+
+    def blank(match: re.Match[str]) -> str:
+        return " " * len(match.group()) if resolve_marker(match.group(1), n, names) is not None else match.group()
+
+    return _BRACKET.sub(blank, answer)

@@ -1,0 +1,284 @@
+"""Calibration maps: monotone, bounded, serialisable, exact IVAP, and better calibrated on real pairs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from veracity.errors import VeracityError
+from veracity.evaluation.baselines import lexical_overlap
+from veracity.evaluation.metrics import expected_calibration_error
+from veracity.judges.calibration import (
+    CALIBRATION_METHODS,
+    CalibrationError,
+    Calibrator,
+    IsotonicCalibrator,
+    PlattCalibrator,
+    TemperatureCalibrator,
+    VennAbersCalibrator,
+    calibration_report,
+    calibrator_from_dict,
+    fit_calibrator,
+    isotonic_regression,
+)
+
+GRID = np.linspace(0.0, 1.0, 1001)
+
+
+def _synthetic(n: int, seed: int, decimals: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Mis-calibrated scores with many ties (rounded); labels ~ Bernoulli(0.2 + 0.6 * score)."""
+    rng = np.random.default_rng(seed)
+    s = np.round(rng.random(n), decimals)
+    y = (rng.random(n) < 0.2 + 0.6 * s).astype(int)
+    return s, y
+
+
+def _stratified_halves(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    a: list[int] = []
+    b: list[int] = []
+    for c in (0, 1):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        a += idx[: idx.size // 2].tolist()
+        b += idx[idx.size // 2 :].tolist()
+    return np.sort(a), np.sort(b)
+
+
+@pytest.fixture(scope="module")
+def lexical(nli_pairs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.array([lexical_overlap(r["premise"], r["hypothesis"]) for r in nli_pairs])
+    labels = np.array([r["label"] for r in nli_pairs])
+    return scores, labels
+
+
+# -- every method ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", CALIBRATION_METHODS)
+@pytest.mark.parametrize("data", ["synthetic", "lexical"])
+def test_monotone_bounded_and_round_trip(method: str, data: str, lexical) -> None:
+    scores, labels = _synthetic(300, seed=3) if data == "synthetic" else lexical
+    cal = fit_calibrator(method, scores, labels)
+    assert isinstance(cal, Calibrator)
+    p = cal.predict(GRID)
+    assert p.shape == GRID.shape
+    assert not np.isnan(p).any()
+    assert (p >= 0.0).all() and (p <= 1.0).all()
+    assert (np.diff(p) >= 0.0).all(), "calibration map must be non-decreasing"
+
+    restored = calibrator_from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert type(restored) is type(cal)
+    assert np.array_equal(restored.predict(GRID), p)
+    assert np.array_equal(restored.predict(scores), cal.predict(scores))
+
+
+# -- isotonic ------------------------------------------------------------------------------------
+
+
+def test_isotonic_regression_pools_violators_and_ties() -> None:
+    assert np.allclose(isotonic_regression([1, 2, 3, 4], [1, 3, 2, 4]), [1, 2.5, 2.5, 4])
+    # Weighted: the heavy point dominates the pooled block.
+    assert np.allclose(isotonic_regression([1, 2], [1.0, 0.0], [3.0, 1.0]), [0.75, 0.75])
+    # Tied x share one value, in input order.
+    assert np.allclose(isotonic_regression([2, 1, 2], [0, 1, 1]), [2 / 3, 2 / 3, 2 / 3])
+
+
+def test_isotonic_regression_matches_sklearn() -> None:
+    sklearn_isotonic = pytest.importorskip("sklearn.isotonic")
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = np.round(rng.random(200), 2)
+        y = (rng.random(200) < x).astype(float)
+        w = rng.random(200) + 0.1
+        expected = sklearn_isotonic.IsotonicRegression().fit(x, y, sample_weight=w).predict(x)
+        assert np.allclose(isotonic_regression(x, y, w), expected, atol=1e-10)
+
+
+def test_isotonic_interpolates_between_block_centres_and_clips() -> None:
+    scores = np.array([0.1] * 5 + [0.9] * 5)
+    labels = np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 1])
+    cal = IsotonicCalibrator().fit(scores, labels)
+    assert np.allclose(cal.predict([0.0, 0.1, 0.5, 0.9, 1.0]), [0.2, 0.2, 0.5, 0.8, 0.8])
+    clipped = IsotonicCalibrator(eps=0.05).fit(scores, (scores > 0.5).astype(int))
+    assert np.allclose(clipped.predict([0.0, 1.0]), [0.05, 0.95])
+
+
+# -- Venn-Abers ----------------------------------------------------------------------------------
+
+
+def _ivap_naive(cal: VennAbersCalibrator, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Refit isotonic regression on calibration set + (s, 0) and + (s, 1) for every test score."""
+    assert cal.scores_ is not None and cal.labels_ is not None
+    p0, p1 = [], []
+    for s in test:
+        x = np.r_[cal.scores_, s]
+        p0.append(isotonic_regression(x, np.r_[cal.labels_, 0])[-1])
+        p1.append(isotonic_regression(x, np.r_[cal.labels_, 1])[-1])
+    return np.array(p0), np.array(p1)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ivap_fast_matches_naive_refit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(10, 80))
+    scores = np.round(rng.random(n), [1, 2, 6][seed % 3])  # heavy, light and no ties
+    labels = (rng.random(n) < rng.random() * scores + 0.3 * rng.random()).astype(int)
+    labels[:2] = [0, 1]
+    cal = VennAbersCalibrator().fit(scores, labels)
+    test = np.r_[np.linspace(0, 1, 201), cal.scores_, 0.0, 1.0]
+    fast0, fast1 = cal.predict_interval(test)
+    naive0, naive1 = _ivap_naive(cal, test)
+    assert np.allclose(fast0, naive0, atol=1e-12)
+    assert np.allclose(fast1, naive1, atol=1e-12)
+    assert np.allclose(cal.predict(test), naive1 / (1 - naive0 + naive1), atol=1e-12)
+
+
+def test_ivap_interval_is_ordered_and_monotone(lexical) -> None:
+    for scores, labels in (_synthetic(500, seed=5), lexical):
+        p0, p1 = VennAbersCalibrator().fit(scores, labels).predict_interval(GRID)
+        assert (p0 <= p1).all()
+        assert (p0 >= 0).all() and (p1 <= 1).all()
+        assert (np.diff(p0) >= 0).all() and (np.diff(p1) >= 0).all()
+
+
+def test_ivap_scales_to_thousands() -> None:
+    rng = np.random.default_rng(11)
+    scores = rng.random(3000)
+    labels = (rng.random(3000) < scores**2).astype(int)
+    cal = VennAbersCalibrator().fit(scores, labels)
+    p = cal.predict(rng.random(10_000))
+    assert p.shape == (10_000,) and not np.isnan(p).any()
+    # Serialised scores are rounded to 6 decimals, and the predictor already uses those.
+    assert all(round(s, 6) == s for s in cal.to_dict()["scores"])
+
+
+# -- parametric ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("t_true", [0.5, 2.5])
+def test_temperature_recovers_known_temperature(t_true: float) -> None:
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0.0, 3.0, 20_000)
+    scores = 1.0 / (1.0 + np.exp(-logits))
+    labels = (rng.random(logits.size) < 1.0 / (1.0 + np.exp(-logits / t_true))).astype(int)
+    cal = TemperatureCalibrator().fit(scores, labels)
+    assert cal.temperature == pytest.approx(t_true, rel=0.05)
+    platt = PlattCalibrator().fit(scores, labels)
+    assert platt.a == pytest.approx(1.0 / t_true, rel=0.05)
+    assert abs(platt.b) < 0.05
+
+
+def test_temperature_one_is_identity() -> None:
+    p = np.array([0.01, 0.3, 0.5, 0.9])
+    assert np.allclose(TemperatureCalibrator(temperature=1.0).predict(p), p)
+
+
+# -- real fixture --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["isotonic", "venn_abers"])
+def test_calibration_improves_held_out_ece_on_real_pairs(method: str, lexical) -> None:
+    scores, labels = lexical
+    fit_half, eval_half = _stratified_halves(labels, seed=20240917)
+    cal = fit_calibrator(method, scores[fit_half], labels[fit_half])
+    report = calibration_report(scores[eval_half], labels[eval_half], cal, n_bins=5)
+    # Measured (n_bins=5): raw 0.153 -> isotonic 0.139, Venn-Abers 0.139 on the held-out half;
+    # Brier 0.195 -> 0.189 for both.
+    assert report["ece_after"] < report["ece_before"]
+    assert report["brier_after"] < report["brier_before"]
+
+    # 80 points make ECE noisy (one split alone can go either way: 46/50 seeds improve), so
+    # also check 20 seeded splits. Measured: isotonic improves 18/20, mean 0.143 -> 0.103;
+    # Venn-Abers 17/20, mean 0.143 -> 0.079.
+    before, after = [], []
+    for seed in range(20):
+        a, b = _stratified_halves(labels, seed)
+        p = fit_calibrator(method, scores[a], labels[a]).predict(scores[b])
+        before.append(expected_calibration_error(labels[b], scores[b], n_bins=5))
+        after.append(expected_calibration_error(labels[b], p, n_bins=5))
+    assert np.mean(np.array(after) < np.array(before)) >= 0.75
+    assert np.mean(after) < np.mean(before) - 0.03
+
+
+def test_calibration_report_accepts_probabilities(lexical) -> None:
+    scores, labels = lexical
+    cal = fit_calibrator("isotonic", scores, labels)
+    from_cal = calibration_report(scores, labels, cal)
+    from_probs = calibration_report(scores, labels, cal.predict(scores))
+    assert from_cal == from_probs
+    assert set(from_cal) == {"n", "n_bins", "ece_before", "ece_after", "brier_before", "brier_after"}
+    assert from_cal["ece_after"] < from_cal["ece_before"]
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+def test_unknown_method_lists_methods() -> None:
+    scores, labels = _synthetic(50, seed=0)
+    with pytest.raises(VeracityError, match="isotonic, venn_abers, temperature"):
+        fit_calibrator("beta", scores, labels)
+    with pytest.raises(CalibrationError, match="unknown calibration method"):
+        calibrator_from_dict({"method": "beta"})
+    with pytest.raises(CalibrationError, match="'method'"):
+        calibrator_from_dict({"x": [0.5]})
+
+
+@pytest.mark.parametrize(
+    ("scores", "labels", "message"),
+    [
+        ([0.5] * 12, [0, 1] * 5, "differ in length"),
+        ([0.5] * 10, [0, 1, 2] + [0] * 7, "only 0 and 1"),
+        ([0.5] * 10, [1] * 10, "both labels"),
+        ([0.5] * 9, [0, 1] * 4 + [0], "at least 10"),
+        ([0.5] * 9 + [float("nan")], [0, 1] * 5, "NaN"),
+        ([0.5] * 9 + [1.5], [0, 1] * 5, r"\[0, 1\]"),
+        ([[0.5] * 10], [0, 1] * 5, "one-dimensional"),
+    ],
+)
+@pytest.mark.parametrize("method", CALIBRATION_METHODS)
+def test_bad_calibration_data_is_a_clear_error(method: str, scores, labels, message: str) -> None:
+    with pytest.raises(VeracityError, match=message):
+        fit_calibrator(method, scores, labels)
+
+
+@pytest.mark.parametrize("method", CALIBRATION_METHODS)
+def test_predict_rejects_bad_scores_and_unfitted(method: str) -> None:
+    scores, labels = _synthetic(50, seed=0)
+    cal = fit_calibrator(method, scores, labels)
+    with pytest.raises(CalibrationError, match="NaN"):
+        cal.predict([0.2, float("nan")])
+    with pytest.raises(CalibrationError, match=r"\[0, 1\]"):
+        cal.predict([-0.1])
+    unfitted = type(cal)()
+    with pytest.raises(CalibrationError, match="not fitted"):
+        unfitted.predict([0.5])
+    with pytest.raises(CalibrationError, match="not fitted"):
+        unfitted.to_dict()
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        {"method": "isotonic", "x": [0.2, 0.8]},
+        {"method": "isotonic", "x": [0.2, 0.8], "y": [0.9, 0.1]},
+        {"method": "isotonic", "x": ["a"], "y": [0.5]},
+        {"method": "temperature", "temperature": -1.0},
+        {"method": "temperature"},
+        {"method": "platt", "a": -1.0, "b": 0.0},
+        {"method": "venn_abers", "scores": [0.5] * 10, "labels": [1] * 10},
+    ],
+)
+def test_bad_serialised_calibrator_is_a_clear_error(d: dict) -> None:
+    with pytest.raises(CalibrationError):
+        calibrator_from_dict(d)
+
+
+def test_anti_correlated_scores_stay_monotone() -> None:
+    scores, labels = _synthetic(200, seed=2)
+    for method in CALIBRATION_METHODS:
+        p = fit_calibrator(method, scores, 1 - labels).predict(GRID)
+        assert (np.diff(p) >= 0).all() and (p >= 0).all() and (p <= 1).all()
+    platt = PlattCalibrator().fit(scores, 1 - labels)
+    assert platt.a == 0.0
