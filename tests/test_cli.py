@@ -49,6 +49,7 @@ def test_check_json_against_contexts(runner, tmp_path, contexts_file):
     _ok(runner.invoke(app, ["check", str(answer), "--contexts", str(contexts_file), "--format", "json", "--out", str(out)]))
     report = json.loads(out.read_text())
     assert len(report["results"]) == 2
+    assert report["metrics"]["n_scored"] == 2 and report["citations"] is None
     assert {r["verdict"]["label"] for r in report["results"]} == {"supported"}
 
 
@@ -131,6 +132,7 @@ def test_batch_errors_and_resume(runner, tmp_path):
     assert [r["line"] for r in rows] == [1, 2, 3, 4, 5]
     by_line = {r["line"]: r for r in rows}
     assert by_line[1]["status"] == "ok" and by_line[1]["id"] == "a"
+    assert by_line[1]["report"]["metrics"]["n_claims"] == 1, "records with contexts get answer metrics"
     assert by_line[2]["status"] == "error" and "line 2" in by_line[2]["error"]
     assert by_line[3]["status"] == "error" and "non-empty" in by_line[3]["error"]
     assert by_line[4]["status"] == "ok"
@@ -166,3 +168,16 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert "error:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_check_rag_answer_with_citations(runner, tmp_path, contexts_file):
+    answer = tmp_path / "answer.txt"
+    answer.write_text("The Eiffel Tower was completed in 1889 [1]. Marie Curie researched radioactivity [2][5].")
+    result = runner.invoke(app, ["check", str(answer), "--contexts", str(contexts_file), "--question", "Facts?", "--format", "json"])
+    _ok(result)
+    report = json.loads(result.stdout)
+    assert report["question"] == "Facts?"
+    sentences = report["citations"]["sentences"]
+    assert [s["status"] for s in sentences][1] == "out_of_range"
+    for claim in report["results"]:
+        assert "[" not in claim["claim"]["text"], "citation markers are not part of claims"

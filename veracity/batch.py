@@ -1,6 +1,7 @@
 """Batch fact-checking over JSONL with checkpointing: resume never loses or duplicates a record.
 
-Input: one JSON object per line with `id`, `text` and optional `contexts` (list of strings).
+Input: one JSON object per line with `id`, `text` and optional `contexts` (list of strings) and
+`question`; a record with contexts is checked as a RAG answer (citation scores, answer metrics).
 Output: one JSON object per input record, `{"id", "line", "status": "ok", "report"}` or
 `{"id", "line", "status": "error", "error"}`; each chunk is appended and flushed as soon as it is done.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from veracity.errors import InputFormatError, VeracityError
 from veracity.pipeline import FactChecker
+from veracity.types import Report
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class BatchRecord:
     key: str  # the record id, or "line:N" when the line has none
     text: str | None = None
     contexts: list[str] | None = None
+    question: str | None = None
     error: str | None = None
 
 
@@ -66,7 +69,10 @@ def _parse(line: str, line_no: int) -> BatchRecord:
         return BatchRecord(line_no, key, error=f"line {line_no}: `text` must be a non-empty string")
     if contexts is not None and not (isinstance(contexts, list) and all(isinstance(c, str) for c in contexts)):
         return BatchRecord(line_no, key, error=f"line {line_no}: `contexts` must be a list of strings")
-    return BatchRecord(line_no, key, text=text, contexts=contexts)
+    question = row.get("question")
+    if question is not None and not isinstance(question, str):
+        return BatchRecord(line_no, key, error=f"line {line_no}: `question` must be a string")
+    return BatchRecord(line_no, key, text=text, contexts=contexts, question=question)
 
 
 def finished_keys(out: Path) -> set[str]:
@@ -125,12 +131,12 @@ def _check_chunk(checker: FactChecker, chunk: list[BatchRecord]) -> list[tuple[s
     reports: dict[int, Any] = {}
     try:
         checked = checker.check_many([r.text or "" for r in valid], [r.contexts for r in valid])
-        reports = {r.line: rep for r, rep in zip(valid, checked)}
+        reports = {r.line: _with_rag(checker, r, rep) for r, rep in zip(valid, checked)}
     except VeracityError:
         # One bad record must not sink its chunk: fall back to one record at a time.
         for r in valid:
             try:
-                reports[r.line] = checker.check_many([r.text or ""], [r.contexts])[0]
+                reports[r.line] = _with_rag(checker, r, checker.check_many([r.text or ""], [r.contexts])[0])
             except VeracityError as err:
                 reports[r.line] = err
     lines = []
@@ -141,6 +147,13 @@ def _check_chunk(checker: FactChecker, chunk: list[BatchRecord]) -> list[tuple[s
         else:
             lines.append((_result(r, id=_id(r), status="ok", report=outcome.model_dump(mode="json")), True))
     return lines
+
+
+def _with_rag(checker: FactChecker, record: BatchRecord, report: Report) -> Report:
+    """A record with contexts is a RAG answer: add citation scores and answer metrics."""
+    if record.contexts is None:
+        return report
+    return checker.rag_report(record.question, report, record.contexts)
 
 
 def _id(record: BatchRecord) -> str | None:
