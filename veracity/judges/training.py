@@ -20,6 +20,7 @@ from veracity.judges.verifier_model import (
     NLI_LABELS,
     WORD_EMBEDDINGS,
     export_verifier,
+    load_verifier,
     new_classifier,
 )
 
@@ -41,6 +42,7 @@ class TrainConfig:
     max_minutes: float = 0.0  # 0 = no time limit
     threads: int = 0
     checkpoint_every: int = 500
+    init: str = ""  # start from a verifier saved by this script instead of the base encoder
 
 
 def pair_loss(logits: torch.Tensor, labels: list[str]) -> torch.Tensor:
@@ -115,7 +117,7 @@ def train(config: TrainConfig) -> dict:
     dev = load_pool(data_dir, "dev")
     print(f"training pairs: {len(pairs)} ({describe(pairs)})", flush=True)
 
-    model, tokenizer = new_classifier()
+    model, tokenizer = load_verifier(Path(config.init)) if config.init else new_classifier()
     model.get_parameter(WORD_EMBEDDINGS).requires_grad_(False)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
@@ -123,12 +125,16 @@ def train(config: TrainConfig) -> dict:
     steps_per_epoch = math.ceil(len(pairs) / config.batch_size)
     total_steps = max(1, int(steps_per_epoch * config.epochs))
     warmup = max(1, int(total_steps * config.warmup))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
-    )
-
     started, step, running = time.time(), 0, 0.0
-    deadline = started + config.max_minutes * 60 if config.max_minutes else math.inf
+    budget_s = config.max_minutes * 60 if config.max_minutes else math.inf
+    deadline = started + budget_s
+
+    def lr_factor(s: int) -> float:
+        # Linear warm-up, then linear decay to zero by the last step or by the time limit, whichever comes first.
+        progress = max(s / total_steps, (time.time() - started) / budget_s)
+        return min((s + 1) / warmup, max(0.0, 1.0 - progress))
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
     while step < total_steps and time.time() < deadline:
         for batch in length_bucketed_batches(pairs, config.batch_size, rng):
             if step >= total_steps or time.time() >= deadline:
@@ -140,7 +146,7 @@ def train(config: TrainConfig) -> dict:
             schedule.step()
             optimizer.zero_grad()
             step += 1
-            running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
             if step % 50 == 0:
                 rate = step * config.batch_size / (time.time() - started)
                 print(f"step {step}/{total_steps} loss {running:.4f} {rate:.1f} pairs/s", flush=True)
