@@ -73,3 +73,22 @@ def test_text_without_claims_gives_an_empty_report(checker):
 def test_documents_are_accepted_as_contexts(checker):
     report = checker.check("The Eiffel Tower was completed in 1889.", contexts=[Document(id="eiffel", text=CONTEXTS[1])])
     assert report.results[0].verdict.evidence[0].passage.doc_id == "eiffel"
+
+
+def test_knowledge_graph_decides_or_passes_evidence(judge):
+    """Real FB13 triples: the graph decides what it can, the verifier reads its triples for the rest."""
+    from pathlib import Path
+
+    from veracity.retrieval.kg import load_fb13
+
+    kg = load_fb13(Path(__file__).parent / "data" / "kg" / "fb13", files=("dev.tsv",))
+    checker = FactChecker(kg=kg, judge=judge)
+    report = checker.check(
+        "River Phoenix died of a heroin overdose. Eliot Ness died of oral cancer. Eliot Ness enjoyed jazz music."
+    )
+    supported, refuted, open_claim = (r.verdict for r in report.results)
+    assert supported.label == "supported" and supported.reason.startswith("decided by the knowledge graph")
+    assert refuted.label == "refuted" and "Myocardial Infarction" in refuted.reason
+    assert all(e.source == "kg" for e in supported.evidence + refuted.evidence)
+    assert not (open_claim.reason or "").startswith("decided by the knowledge graph"), "the verifier decides this one"
+    assert open_claim.evidence and open_claim.evidence[0].source == "kg"

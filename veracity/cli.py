@@ -1,4 +1,4 @@
-"""The `veracity` command line: index, check, batch, train-verifier."""
+"""The `veracity` command line: index, check, batch, serve, train-verifier."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
+    html = "html"
 
 
 class SearchMode(str, Enum):
@@ -60,7 +61,7 @@ def friendly_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _checker(index: Path | None, corpus: Path | None, judge: str, k: int):
+def _checker(index: Path | None, corpus: Path | None, judge: str, k: int, kg: Path | None = None):
     from veracity.pipeline import FactChecker
 
     if index is not None and corpus is not None:
@@ -75,7 +76,7 @@ def _checker(index: Path | None, corpus: Path | None, judge: str, k: int):
         from veracity.retrieval import HybridIndex
 
         loaded = HybridIndex.load(index)
-    return FactChecker(index=loaded, judge=judge, k=k)
+    return FactChecker(index=loaded, judge=judge, k=k, kg=kg)
 
 
 @index_app.command("build")
@@ -116,9 +117,10 @@ def check(
     index: Annotated[Path | None, typer.Option(help="A saved index to retrieve evidence from.")] = None,
     corpus: Annotated[Path | None, typer.Option(help="Documents to index on the fly (.txt/.md/.jsonl).")] = None,
     contexts: Annotated[Path | None, typer.Option(help="Contexts to check against only (.json, .jsonl, or blank-line separated text).")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    format: Annotated[OutputFormat, typer.Option("--format", help="Output format (html needs --out).")] = OutputFormat.table,
     out: Annotated[Path | None, typer.Option(help="Write the output to this file.")] = None,
     question: Annotated[str | None, typer.Option(help="The question the text answers (RAG answers, with --contexts).")] = None,
+    kg: Annotated[Path | None, typer.Option(help="Knowledge graph: a saved graph directory or a .tsv/.nt/.jsonl file of triples.")] = None,
     judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
     k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
 ) -> None:
@@ -130,13 +132,20 @@ def check(
     from veracity.inputs import read_contexts, read_text
     from veracity.render import print_report
 
+    if format is OutputFormat.html and out is None:
+        raise VeracityError("--format html writes a self-contained file: give --out REPORT.html")
     text = read_text(source)
     given = read_contexts(contexts) if contexts is not None else None
-    if given is None and index is None and corpus is None:
-        raise VeracityError("nothing to check against: give --index DIR, --corpus PATH or --contexts FILE")
-    checker = _checker(None if given is not None else index, None if given is not None else corpus, judge, k)
+    if given is None and index is None and corpus is None and kg is None:
+        raise VeracityError("nothing to check against: give --index DIR, --corpus PATH, --contexts FILE or --kg PATH")
+    checker = _checker(None if given is not None else index, None if given is not None else corpus, judge, k, kg)
     with err_console.status("checking claims ..."):
         report = checker.check_rag(question, text, given) if given is not None else checker.check(text)
+    if format is OutputFormat.html:
+        from veracity.report_html import render_html, write_html
+
+        write_html(out, render_html(report))
+        return
     if format is OutputFormat.json:
         payload = report.model_dump_json(indent=2)
         if out:
@@ -151,6 +160,11 @@ def check(
         print_report(report, out_console)
 
 
+class BatchEngine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 @app.command()
 @friendly_errors
 def batch(
@@ -161,6 +175,9 @@ def batch(
     judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
     k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
     chunk_size: Annotated[int, typer.Option(help="Records checked per batched model pass (and per checkpoint).")] = 16,
+    engine: Annotated[BatchEngine, typer.Option(help="local: this process; ray: a Ray cluster (docs/ray.md).")] = BatchEngine.local,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (--engine ray; default: a local Ray).")] = None,
+    workers: Annotated[int, typer.Option(help="Ray actors, each loading the models once (--engine ray).")] = 2,
 ) -> None:
     """Check every record of a JSONL file; malformed lines become error records, the job goes on."""
     from rich.progress import Progress
@@ -168,16 +185,39 @@ def batch(
     from veracity.batch import read_records, run_batch
 
     total = sum(1 for _ in read_records(inp))
-    checker = _checker(index, corpus, judge, k)
+    if engine is BatchEngine.ray and corpus is not None:
+        raise VeracityError("--engine ray needs --index (a saved index every worker can read), not --corpus")
+    checker = _checker(index, corpus, judge, k) if engine is BatchEngine.local else None
     with Progress(console=err_console) as progress:
         task = progress.add_task("checking", total=total)
-        stats = run_batch(checker, inp, out, chunk_size=chunk_size, progress=lambda n: progress.advance(task, n))
+        advance = lambda n: progress.advance(task, n)  # noqa: E731
+        if checker is not None:
+            stats = run_batch(checker, inp, out, chunk_size=chunk_size, progress=advance)
+        else:
+            from veracity.engines.ray_engine import run_batch_ray
+
+            spec = {"index": str(index) if index else None, "judge": judge, "k": k}
+            stats = run_batch_ray(inp, out, address=address, workers=workers, chunk_size=chunk_size, checker_kwargs=spec, progress=advance)
         progress.update(task, completed=total)
     out_console.print(
         f"{stats.total} records: {stats.ok} checked, {stats.errors} errors, {stats.skipped} already done -> {out}"
     )
     if stats.errors:
         err_console.print(f"[yellow]{stats.errors} records could not be checked; see their `error` field in {out}[/]")
+
+
+@app.command("report")
+@friendly_errors
+def report_command(
+    batch_out: Annotated[Path, typer.Argument(help="The output JSONL of `veracity batch`.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write.")],
+) -> None:
+    """Write a self-contained HTML summary of a batch output: score distribution, records, errors."""
+    from veracity.report_html import read_batch_output, render_batch_html, write_html
+
+    rows = read_batch_output(batch_out)
+    write_html(out, render_batch_html(rows))
+    out_console.print(f"{len(rows)} records -> {out}")
 
 
 @app.command("train-verifier", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -187,6 +227,27 @@ def train_verifier(ctx: typer.Context) -> None:
     from veracity.judges.training import main
 
     main(list(ctx.args))
+
+
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    index: Annotated[Path | None, typer.Option(help="A saved index for requests that give no contexts.")] = None,
+    judge: Annotated[str | None, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback address without VERACITY_API_TOKEN.")] = False,
+) -> None:
+    """Serve the HTTP API (docs/server.md); VERACITY_* environment variables set the token and limits."""
+    from veracity.server import Settings, check_bind
+
+    settings = Settings.from_env(host=host, port=port, index=index, judge=judge)
+    check_bind(host, settings.token_value, insecure)  # before the slow imports: refuse at once
+    import uvicorn
+
+    from veracity.server import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @app.command()

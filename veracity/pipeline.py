@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from veracity.claims import extract_claims
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.judges import Judge, get_judge
-from veracity.types import Claim, ClaimResult, Document, Evidence, Passage, Report
+from veracity.types import Claim, ClaimResult, Document, Evidence, Passage, Report, Verdict
 
 if TYPE_CHECKING:
     from veracity.attribution.rag import RAGReport
@@ -34,6 +34,32 @@ def context_evidence(contexts: Sequence[Context]) -> list[Evidence]:
     return evidence
 
 
+def load_kg(path: Path):
+    """A knowledge graph from a saved graph directory, or a .tsv / .nt / .jsonl file of triples."""
+    from veracity.retrieval.kg import KnowledgeGraph, load_jsonl, load_ntriples, load_tsv
+
+    if path.is_dir():
+        return KnowledgeGraph.load(path)
+    loaders = {".tsv": load_tsv, ".txt": load_tsv, ".nt": load_ntriples, ".jsonl": load_jsonl}
+    if path.suffix not in loaders:
+        raise VeracityError(f"cannot read a knowledge graph from {path}: use a saved graph directory, .tsv, .nt or .jsonl")
+    if not path.is_file():
+        raise VeracityError(f"knowledge graph file not found: {path}")
+    return loaders[path.suffix](path)
+
+
+def _kg_retriever(kg):
+    from veracity.retrieval.kg import KGRetriever, KnowledgeGraph
+
+    if isinstance(kg, KGRetriever):
+        return kg
+    if isinstance(kg, (str, Path)):
+        kg = load_kg(Path(kg))
+    if not isinstance(kg, KnowledgeGraph):
+        raise VeracityError(f"kg must be a KnowledgeGraph, a KGRetriever or a saved graph's path, not {type(kg).__name__}")
+    return KGRetriever(kg)
+
+
 def _passage_ids(contexts: Sequence[Context]) -> list[str]:
     return [c.id if isinstance(c, (Passage, Document)) else f"ctx{i}" for i, c in enumerate(contexts, 1)]
 
@@ -43,14 +69,21 @@ class FactChecker:
 
     `index`: a `HybridIndex` (or anything with `search_many(queries, k)`), or a path to a saved one.
     `judge`: a `Judge`, or a judge spec for `get_judge` ("default" = our offline verifier).
+    `kg`: a `KnowledgeGraph` (or a `KGRetriever`, or a path to a saved graph). A claim the graph decides
+    (its triple is present, or a functional relation holds another object) gets the graph's verdict;
+    otherwise the graph's verbalised triples join the evidence the judge reads. `Evidence.source`
+    and the verdict's reason say which one decided.
     """
 
-    def __init__(self, index=None, judge: str | Judge = "default", k: int = 5, extractor: str = "spacy") -> None:
+    def __init__(
+        self, index=None, judge: str | Judge = "default", k: int = 5, extractor: str = "spacy", kg=None
+    ) -> None:
         if isinstance(index, (str, Path)):
             from veracity.retrieval import HybridIndex
 
             index = HybridIndex.load(index)
         self.index = index
+        self.kg = _kg_retriever(kg) if kg is not None else None
         self.judge = get_judge(judge)
         self.k = k
         self.extractor = extractor
@@ -68,11 +101,33 @@ class FactChecker:
         evidence_per_text = [self._evidence(claims, ctx) for claims, ctx in zip(claims_per_text, contexts)]
         flat_claims = [c for claims in claims_per_text for c in claims]
         flat_evidence = [e for evidence in evidence_per_text for e in evidence]
-        verdicts = iter(self.judge.verify_many(flat_claims, flat_evidence))
+        verdicts = iter(self._verdicts(flat_claims, flat_evidence))
         return [
             Report.of(text, [ClaimResult(claim=claim, verdict=next(verdicts)) for claim in claims])
             for text, claims in zip(texts, claims_per_text)
         ]
+
+    def _verdicts(self, claims: list[Claim], evidence: list[list[Evidence]]) -> list[Verdict]:
+        """The judge's verdicts, except where the knowledge graph decides a claim on its own."""
+        if self.kg is None or not claims:
+            return self.judge.verify_many(claims, evidence)
+        decisions = self.kg.decide_many([c.text for c in claims], k=self.k)
+        open_claims = [i for i, d in enumerate(decisions) if d.label is None]
+        judged = iter(self.judge.verify_many([claims[i] for i in open_claims], [evidence[i] + self.kg.evidence_for(decisions[i], self.k) for i in open_claims]))
+        verdicts = []
+        for decision in decisions:
+            if decision.label is None:
+                verdicts.append(next(judged))
+            else:
+                verdicts.append(
+                    Verdict(
+                        label=decision.label,
+                        probability=1.0 if decision.label == "supported" else 0.0,
+                        reason=f"decided by the knowledge graph: {decision.reason}",
+                        evidence=decision.evidence,
+                    )
+                )
+        return verdicts
 
     def check_rag(
         self, question: str | None, answer: str, contexts: Sequence[Context], *, at_most_citations: int = 3
@@ -123,5 +178,7 @@ class FactChecker:
             given = context_evidence(contexts)
             return [given for _ in claims]
         if self.index is None:
-            raise VeracityError("no evidence to check against: give contexts, or build an index (veracity index build)")
+            if self.kg is not None:
+                return [[] for _ in claims]  # the knowledge graph brings its own evidence
+            raise VeracityError("no evidence to check against: give contexts, an index (veracity index build) or a kg")
         return self.index.search_many([c.text for c in claims], k=self.k)
