@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# llama.cpp's default build uses -march=native and dies with SIGILL on some machines: pin the instruction sets.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
+export LITELLM_LOCAL_MODEL_COST_MAP ?= True
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
 setup: $(STAMP)
 
@@ -15,13 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU build of torch first, or a dependency pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
+	# The local GGUF judge (local/smollm2): llama-cpp-python builds from source (about 6 minutes).
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3"
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# Headless Chromium for the HTML report's browser tests (Debian package; needs root, skipped otherwise).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
 
 demo: setup
 	$(BIN)/veracity check examples/answer.txt --corpus examples/corpus
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 bench: setup
