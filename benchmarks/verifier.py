@@ -48,6 +48,8 @@ class Scored:
     auc: float | None
     ece: float
     pairs_per_s: float
+    ece_calibrated: float | None = None
+    bacc_calibrated: float | None = None
 
 
 @dataclass
@@ -59,10 +61,11 @@ class Row:
     positives: float
     model: Scored | None
     lexical: Scored
+    cosine: Scored | None = None
 
 
-def model_scorer(model: str) -> Scorer:
-    """P(supported) = entailment probability from :class:`veracity.judges.NLIJudge`."""
+def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float]]]:
+    """Raw P(supported) = entailment probability from :class:`veracity.judges.NLIJudge`, and its calibration map."""
     try:
         from veracity.judges import NLIJudge
     except ImportError as exc:
@@ -74,7 +77,18 @@ def model_scorer(model: str) -> Scorer:
     def score(premises: list[str], hypotheses: list[str]) -> list[float]:
         return [float(s.entailment) for s in judge.predict(premises, hypotheses)]
 
-    return score
+    def calibrate(raw: list[float]) -> list[float]:
+        return [float(p) for p in judge.calibrator.predict(raw)] if judge.calibrator is not None else raw
+
+    return score, calibrate
+
+
+def cosine_scorer(premises: list[str], hypotheses: list[str]) -> list[float]:
+    """Embedding-cosine baseline: cosine of all-MiniLM-L6-v2 embeddings, clipped to [0, 1]."""
+    from veracity.retrieval.embedder import encode
+
+    a, b = encode(premises), encode(hypotheses)
+    return [float(min(max(x, 0.0), 1.0)) for x in (a * b).sum(axis=1)]
 
 
 def lexical_scorer(premises: list[str], hypotheses: list[str]) -> list[float]:
@@ -83,7 +97,10 @@ def lexical_scorer(premises: list[str], hypotheses: list[str]) -> list[float]:
 
 
 def evaluate(
-    scorer: Scorer, pairs: Sequence[ClaimEvidencePair], threshold: float
+    scorer: Scorer,
+    pairs: Sequence[ClaimEvidencePair],
+    threshold: float,
+    calibrate: Callable[[list[float]], list[float]] | None = None,
 ) -> Scored:
     """Score ``pairs`` and compute balanced accuracy, AUC, ECE and throughput."""
     premises = [p.premise for p in pairs]
@@ -93,11 +110,14 @@ def evaluate(
     elapsed = time.perf_counter() - start
     y = [p.label for p in pairs]
     clipped = [min(max(s, 0.0), 1.0) for s in scores]
+    calibrated = calibrate(clipped) if calibrate is not None else None
     return Scored(
         bacc=balanced_accuracy(y, [int(s >= threshold) for s in scores]),
         auc=roc_auc(y, scores),
         ece=expected_calibration_error(y, clipped),
         pairs_per_s=len(pairs) / elapsed if elapsed > 0 else float("inf"),
+        ece_calibrated=None if calibrated is None else expected_calibration_error(y, calibrated),
+        bacc_calibrated=None if calibrated is None else balanced_accuracy(y, [int(s >= 0.5) for s in calibrated]),
     )
 
 
@@ -123,29 +143,37 @@ def _mean(xs: Sequence[float | None]) -> float | None:
 def render(rows: Sequence[Row]) -> str:
     """Fixed-width results table with a final mean row."""
     head = (
-        f"{'dataset':<18}{'n':>6}{'pos%':>7} | {'bacc':>6}{'auc':>7}{'ece':>7}{'pairs/s':>9}"
-        f" | {'lex bacc':>9}{'lex auc':>8}"
+        f"{'dataset':<18}{'n':>6}{'pos%':>6} | {'bacc':>6}{'auc':>7}{'ece':>7}{'ece_cal':>8}{'bacc_cal':>9}{'pairs/s':>9}"
+        f" | {'lex bacc':>9}{'lex auc':>8} | {'cos bacc':>9}{'cos auc':>8}"
     )
     lines = [head, "-" * len(head)]
-    for r in rows:
-        m = r.model
-        model_cells = (
-            f"{'-':>6}{'-':>7}{'-':>7}{'-':>9}"
-            if m is None
-            else f"{_fmt(m.bacc):>6}{_fmt(m.auc):>7}{_fmt(m.ece):>7}{_fmt(m.pairs_per_s, '.1f'):>9}"
+
+    def cells(m: Scored | None) -> str:
+        if m is None:
+            return f"{'-':>6}{'-':>7}{'-':>7}{'-':>8}{'-':>9}{'-':>9}"
+        return (
+            f"{_fmt(m.bacc):>6}{_fmt(m.auc):>7}{_fmt(m.ece):>7}{_fmt(m.ece_calibrated):>8}"
+            f"{_fmt(m.bacc_calibrated):>9}{_fmt(m.pairs_per_s, '.1f'):>9}"
         )
+
+    for r in rows:
+        cos = r.cosine
         lines.append(
-            f"{r.dataset:<18}{r.n:>6}{100 * r.positives:>7.1f} | {model_cells} | "
-            f"{_fmt(r.lexical.bacc):>9}{_fmt(r.lexical.auc):>8}"
+            f"{r.dataset:<18}{r.n:>6}{100 * r.positives:>6.1f} | {cells(r.model)} | "
+            f"{_fmt(r.lexical.bacc):>9}{_fmt(r.lexical.auc):>8} | "
+            f"{_fmt(cos.bacc if cos else None):>9}{_fmt(cos.auc if cos else None):>8}"
         )
     models = [r.model for r in rows if r.model is not None]
+    cosines = [r.cosine for r in rows if r.cosine is not None]
     lines.append("-" * len(head))
     lines.append(
-        f"{'mean':<18}{sum(r.n for r in rows):>6}{'':>7} | "
+        f"{'mean':<18}{sum(r.n for r in rows):>6}{'':>6} | "
         f"{_fmt(_mean([m.bacc for m in models])):>6}{_fmt(_mean([m.auc for m in models])):>7}"
-        f"{_fmt(_mean([m.ece for m in models])):>7}{'':>9} | "
+        f"{_fmt(_mean([m.ece for m in models])):>7}{_fmt(_mean([m.ece_calibrated for m in models])):>8}"
+        f"{_fmt(_mean([m.bacc_calibrated for m in models])):>9}{'':>9} | "
         f"{_fmt(_mean([r.lexical.bacc for r in rows])):>9}"
-        f"{_fmt(_mean([r.lexical.auc for r in rows])):>8}"
+        f"{_fmt(_mean([r.lexical.auc for r in rows])):>8} | "
+        f"{_fmt(_mean([c.bacc for c in cosines])):>9}{_fmt(_mean([c.auc for c in cosines])):>8}"
     )
     return "\n".join(lines)
 
@@ -219,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         devsets = load_all(args.data, names)
-        scorer = None if args.baseline_only else model_scorer(args.model)
+        scorer, calibrate = (None, None) if args.baseline_only else model_scorer(args.model)
         rows: list[Row] = []
         for name, pairs in devsets.items():
             pairs = subsample(pairs, args.limit, f"20240917-bench-{name}")
@@ -232,8 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     positives=sum(p.label for p in pairs) / len(pairs),
                     model=None
                     if scorer is None
-                    else evaluate(scorer, pairs, args.threshold),
+                    else evaluate(scorer, pairs, args.threshold, calibrate),
                     lexical=evaluate(lexical_scorer, pairs, args.threshold),
+                    cosine=None if args.baseline_only else evaluate(cosine_scorer, pairs, args.threshold),
                 )
             )
     except VeracityError as exc:
@@ -252,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "mean": {
                 "model_bacc": _mean([r.model.bacc for r in rows if r.model]),
                 "model_auc": _mean([r.model.auc for r in rows if r.model]),
+                "model_ece": _mean([r.model.ece for r in rows if r.model]),
+                "model_ece_calibrated": _mean([r.model.ece_calibrated for r in rows if r.model]),
                 "lexical_bacc": _mean([r.lexical.bacc for r in rows]),
                 "lexical_auc": _mean([r.lexical.auc for r in rows]),
             },
