@@ -21,11 +21,11 @@ def checker(judge):
 
 
 def test_check_against_contexts(checker):
-    text = "Marie Curie did pioneering research on radioactivity. The Eiffel Tower is in Paris. Hi there!"
+    text = "Marie Curie did pioneering research on radioactivity. The Eiffel Tower was completed in 1889. Hi there!"
     report = checker.check(text, contexts=CONTEXTS)
     assert [r.claim.text for r in report.results][:2] == [
         "Marie Curie did pioneering research on radioactivity.",
-        "The Eiffel Tower is in Paris.",
+        "The Eiffel Tower was completed in 1889.",
     ]
     assert len(report.results) == 2, "the greeting is not a claim"
     for result in report.results:

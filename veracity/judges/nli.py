@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from veracity.errors import EmptyInputError, VeracityError
+from veracity.evaluation.baselines import lexical_overlap
+from veracity.judges.calibration import Calibrator, calibrator_from_dict
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.registry import register_judge
-from veracity.judges.windows import Window, split_windows
+from veracity.judges.windows import Window, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
 
 DEFAULT_REFUTE_THRESHOLD = 0.5
+MIN_REFUTING_OVERLAP = 0.3  # share of the claim's content words a window needs before it may refute
 
 
 class NLIScores(BaseModel):
@@ -39,6 +42,8 @@ class NLIJudge:
 
     `model`: "default" (our packaged verifier), a local model directory, or a Hugging Face id.
     `threshold`: P(supported) at or above which a claim is supported (default: the model's tuned value, else 0.5).
+    `calibrated`: map P(entailment) through the calibration shipped with the model (if any), so that
+    `Verdict.probability` is a calibrated P(supported).
     """
 
     def __init__(
@@ -49,12 +54,16 @@ class NLIJudge:
         threshold: float | None = None,
         refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
         threads: int | None = None,
+        runtime: str = "torch",
+        calibrated: bool = True,
     ) -> None:
         set_threads(threads)
-        self.loaded: NLIBackend = load_nli_model(model)
+        self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
         self.threshold = threshold if threshold is not None else float(self.loaded.metadata.get("threshold", 0.5))
         self.refute_threshold = refute_threshold
+        calibration = self.loaded.metadata.get("calibration")
+        self.calibrator: Calibrator | None = calibrator_from_dict(calibration) if calibrated and calibration else None
 
     @property
     def name(self) -> str:
@@ -73,10 +82,10 @@ class NLIJudge:
         flat = [(w, h) for windows, h in zip(windows_per_pair, hypotheses) for w in windows]
         flat_scores = self._score([w.text for w, _ in flat], [h for _, h in flat])
         results, i = [], 0
-        for windows in windows_per_pair:
+        for windows, hypothesis in zip(windows_per_pair, hypotheses):
             scored = list(zip(flat_scores[i : i + len(windows)], windows))
             i += len(windows)
-            results.append(_most_decisive(scored))
+            results.append(_most_decisive(scored, hypothesis))
         return results
 
     def _windows(self, premise: str, hypothesis: str) -> list[Window]:
@@ -85,7 +94,14 @@ class NLIJudge:
         if budget < 16:
             # The claim alone fills the window: the model sees it whole with the start of the evidence.
             budget = 16
-        return split_windows(premise, budget, self._count_tokens)
+        windows = split_windows(premise, budget, self._count_tokens)
+        if len(windows) == 1:
+            return windows
+        # Long evidence: also score each sentence alone, so that one supporting sentence is not
+        # drowned by the unrelated sentences packed into the same window.
+        packed = {(w.start, w.end) for w in windows}
+        sentences = [Window(premise[s:e], s, e) for s, e in sentence_spans(premise) if (s, e) not in packed]
+        return windows + [w for w in sentences if self._count_tokens(w.text) <= budget]
 
     def _count_tokens(self, text: str) -> int:
         return len(self.loaded.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
@@ -100,6 +116,13 @@ class NLIJudge:
             for i, (entail, neutral, contra) in zip(idx, rows):
                 out[i] = NLIScores(entailment=entail, neutral=neutral, contradiction=contra)
         return [out[i] for i in range(len(premises))]
+
+    def support_probabilities(self, scores: Sequence[NLIScores]) -> list[float]:
+        """Calibrated P(supported) for each pair's scores (P(entailment) where there is no calibration)."""
+        raw = [s.entailment for s in scores]
+        if self.calibrator is None or not raw:
+            return raw
+        return [float(p) for p in self.calibrator.predict(raw)]
 
     # -- verdicts --------------------------------------------------------------------------------
 
@@ -121,17 +144,18 @@ class NLIJudge:
         per_claim: list[list[tuple[Evidence, WindowScores]]] = [[] for _ in claims]
         for (i, e), ws in zip(pairs, scored):
             per_claim[i].append((e, ws))
-        return [self._decide(found) for found in per_claim]
+        return [self._decide(found, text) for found, text in zip(per_claim, texts)]
 
-    def _decide(self, found: list[tuple[Evidence, WindowScores]]) -> Verdict:
+    def _decide(self, found: list[tuple[Evidence, WindowScores]], claim: str) -> Verdict:
         if not found:
             return Verdict(label="not_enough_info", probability=None, reason="no evidence passages to check against")
         support = max(found, key=lambda f: f[1].scores.entailment)
-        refute = max(found, key=lambda f: f[1].scores.contradiction)
-        p_support = support[1].scores.entailment
+        related = [f for f in found if lexical_overlap(f[1].window.text, claim) >= MIN_REFUTING_OVERLAP]
+        refute = max(related, key=lambda f: f[1].scores.contradiction) if related else None
+        p_support = self.support_probabilities([support[1].scores])[0]
         if p_support >= self.threshold:
             label, decider, reason = "supported", support, "entailed by the evidence"
-        elif refute[1].scores.contradiction >= self.refute_threshold:
+        elif refute is not None and refute[1].scores.contradiction >= self.refute_threshold:
             label, decider, reason = "refuted", refute, "contradicted by the evidence"
         else:
             label, decider, reason = "not_enough_info", support, "the evidence neither entails nor contradicts it"
@@ -146,10 +170,16 @@ class NLIJudge:
         )
 
 
-def _most_decisive(scored: list[tuple[NLIScores, Window]]) -> WindowScores:
-    """The window with the strongest support, unless another window contradicts more strongly."""
+def _most_decisive(scored: list[tuple[NLIScores, Window]], hypothesis: str) -> WindowScores:
+    """The window with the strongest support, unless a related window contradicts more strongly.
+
+    Only windows that share enough of the claim's content words may refute it: NLI models trained on
+    related sentence pairs call unrelated text "contradiction", which would turn every long document
+    with an off-topic window into a refutation.
+    """
     support = max(scored, key=lambda s: s[0].entailment)
-    contra = max(scored, key=lambda s: s[0].contradiction)
+    related = [s for s in scored if lexical_overlap(s[1].text, hypothesis) >= MIN_REFUTING_OVERLAP] or [support]
+    contra = max(related, key=lambda s: s[0].contradiction)
     best = support if support[0].entailment >= contra[0].contradiction else contra
     return WindowScores(best[0], best[1])
 
