@@ -190,7 +190,7 @@ def batch(
     checker = _checker(index, corpus, judge, k) if engine is BatchEngine.local else None
     with Progress(console=err_console) as progress:
         task = progress.add_task("checking", total=total)
-        advance = lambda n: progress.advance(task, n)  # noqa: E731
+        advance = lambda n: progress.advance(task, n)
         if checker is not None:
             stats = run_batch(checker, inp, out, chunk_size=chunk_size, progress=advance)
         else:

@@ -1,0 +1,80 @@
+"""Server settings: defaults, overridden by `VERACITY_*` environment variables, then by arguments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from veracity.errors import VeracityError
+
+ENV_PREFIX = "VERACITY_"
+TOKEN_ENV = "VERACITY_API_TOKEN"
+
+
+class Settings(BaseModel):
+    """Everything `create_app` needs. Limits bound request sizes, concurrency and the work queue.
+
+    `token`: bearer token every request but `/healthz` and `/readyz` must carry (None: no auth).
+    `max_concurrency`: model work run at once (one verifier copy per worker).
+    `max_queue`: requests allowed to wait for a worker; more are answered 429 with Retry-After.
+    `llm_concurrency` / `llm_queue`: the same for LLM judge calls (network-bound, separate pool).
+    `torch_threads`: the verifier's intra-op threads (default: CPUs / `max_concurrency`).
+    `judge_model`: the litellm model the judge endpoints use when a request names none;
+    `judge_models`: the models a request may name (empty: any).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    index: Path | None = None
+    judge: str = "default"
+    k: int = Field(default=5, ge=1, le=100)
+    token: SecretStr | None = None
+    max_text_chars: int = Field(default=20_000, ge=1)
+    max_contexts: int = Field(default=50, ge=1)
+    max_context_chars: int = Field(default=20_000, ge=1)
+    max_answers: int = Field(default=10, ge=2)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_concurrency: int = Field(default=2, ge=1)
+    max_queue: int = Field(default=8, ge=0)
+    llm_concurrency: int = Field(default=8, ge=1)
+    llm_queue: int = Field(default=32, ge=0)
+    torch_threads: int | None = Field(default=None, ge=1)
+    judge_model: str | None = None
+    judge_models: tuple[str, ...] = ()
+
+    @field_validator("index")
+    @classmethod
+    def _index_exists(cls, index: Path | None) -> Path | None:
+        if index is not None and not index.is_dir():
+            raise ValueError(f"no index directory at {index}")
+        return index
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Settings from `VERACITY_<FIELD>` variables (`VERACITY_API_TOKEN` for the token), then `overrides`.
+
+        Raises `VeracityError` naming the variable when a value is invalid.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = env.get(TOKEN_ENV if name == "token" else ENV_PREFIX + name.upper())
+            if raw is None or raw == "":
+                continue
+            values[name] = tuple(m.strip() for m in raw.split(",") if m.strip()) if name == "judge_models" else raw
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+            raise VeracityError(f"invalid server settings: {problems}") from None
+
+    @property
+    def token_value(self) -> str | None:
+        """The bearer token in clear, or None when auth is off."""
+        return self.token.get_secret_value() if self.token is not None else None
