@@ -54,7 +54,7 @@ def test_check_json_against_contexts(runner, tmp_path, contexts_file):
 
 
 def test_check_table_from_stdin(runner, contexts_file):
-    result = runner.invoke(app, ["check", "-", "--contexts", str(contexts_file)], input="The Eiffel Tower is in Paris.\n")
+    result = runner.invoke(app, ["check", "-", "--contexts", str(contexts_file)], input="The Eiffel Tower was completed in 1889.\n")
     _ok(result)
     assert "supported" in result.output and "factual precision" in result.output
 
