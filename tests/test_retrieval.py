@@ -1,4 +1,4 @@
-"""Retrieval: passages, RRF, the hybrid BM25 + dense index (real models), document loading."""
+"""Retrieval: passages, fusion, the hybrid BM25 + dense index (real models), document loading."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from veracity.retrieval import (
     HybridIndex,
     IndexMismatchError,
     Retriever,
+    content_id,
     get_retriever,
     load_documents,
+    parse_source,
     register_retriever,
     rrf,
     split_document,
+    weighted_fusion,
 )
-from veracity.retrieval.embedder import EMBEDDER_DIM, encode
+from veracity.retrieval.embedder import EMBEDDER_DIM, count_tokens, encode
 from veracity.retrieval.sentences import sentence_spans
 
 DATA = Path(__file__).parent / "data"
@@ -117,6 +120,31 @@ def test_split_document_keeps_a_long_sentence() -> None:
     assert passages[-1].text == "A short end."
 
 
+def test_split_document_token_budget(corpus: list[Document]) -> None:
+    doc = corpus[0]
+    passages = split_document(doc, max_chars=None, max_tokens=96, overlap_sentences=1)
+    _check_offsets(doc, passages)
+    counts = count_tokens([p.text for p in passages])
+    assert len(passages) > 3 and max(counts) <= 96
+    overlaps = [current.start < previous.end for previous, current in pairwise(passages)]
+    assert sum(overlaps) >= 2  # a shared sentence wherever the budget leaves room
+    for (previous, current), overlap in zip(pairwise(passages), overlaps):
+        assert overlap or doc.text[previous.end : current.start].strip() == ""  # nothing skipped
+    assert passages[-1].end == len(doc.text.rstrip())
+    # both budgets apply together
+    both = split_document(doc, max_chars=150, max_tokens=64)
+    assert all(len(p.text) <= 150 or len(sentence_spans(p.text)) == 1 for p in both)
+
+
+def test_split_document_cuts_a_sentence_over_the_token_budget() -> None:
+    long_sentence = "This sentence " + "goes on and on " * 60 + "until it stops."
+    doc = Document(id="long", text=f"A short start. {long_sentence} A short end.")
+    passages = split_document(doc, max_chars=None, max_tokens=40, overlap_sentences=0)
+    _check_offsets(doc, passages)
+    assert all(n <= 40 for n in count_tokens([p.text for p in passages]))
+    assert " ".join(p.text for p in passages).split() == doc.text.split()  # every word, in order, once
+
+
 def test_split_document_empty_and_invalid() -> None:
     assert split_document(Document(id="e", text="")) == []
     assert split_document(Document(id="w", text=" \n\t ")) == []
@@ -124,6 +152,10 @@ def test_split_document_empty_and_invalid() -> None:
         split_document(Document(id="x", text="Hi."), max_chars=0)
     with pytest.raises(VeracityError):
         split_document(Document(id="x", text="Hi."), overlap_sentences=-1)
+    with pytest.raises(VeracityError):
+        split_document(Document(id="x", text="Hi."), max_chars=None, max_tokens=None)
+    with pytest.raises(VeracityError):
+        split_document(Document(id="x", text="Hi."), max_chars=None, max_tokens=0)
 
 
 def test_split_scifact_corpus_offsets(corpus: list[Document]) -> None:
@@ -155,6 +187,24 @@ def test_rrf_edge_cases() -> None:
     assert [doc for doc, _ in rrf([["p"], ["q"]])] == ["p", "q"]
     with pytest.raises(ValueError):
         rrf([["a"]], k=-1)
+    # equal scores: the better best rank wins, then the rank in the first ranking
+    assert [doc for doc, _ in rrf([["a", "b"], ["b", "a"]])] == ["a", "b"]
+    assert [doc for doc, _ in rrf([[3, 1], [1, 3]])] == [3, 1]
+
+
+def test_weighted_fusion_normalises_each_ranking() -> None:
+    fused = weighted_fusion([[("a", 12.0), ("b", 4.0), ("c", 2.0)], [("c", 0.9), ("d", 0.7), ("a", 0.5)]], [0.5, 0.5])
+    scores = dict(fused)
+    assert scores["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.0)
+    assert scores["c"] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
+    assert scores["b"] == pytest.approx(0.5 * 0.2)
+    assert scores["d"] == pytest.approx(0.5 * 0.5)
+    assert [doc for doc, _ in fused] == ["a", "c", "d", "b"]  # a and c tie: a has the better first-list rank
+    assert weighted_fusion([[("x", 3.0)], []], [1.0, 0.0]) == [("x", 1.0)]
+    with pytest.raises(ValueError):
+        weighted_fusion([[("x", 1.0)]], [0.5, 0.5])
+    with pytest.raises(ValueError):
+        weighted_fusion([[("x", 1.0)], []], [0.0, 0.0])
 
 
 # -- embedder -------------------------------------------------------------------------------
@@ -182,7 +232,9 @@ def test_index_shape(index: HybridIndex, corpus: list[Document]) -> None:
 def test_claim_finds_its_cited_abstract(index: HybridIndex, claim_id: int, claim: str, doc_id: str) -> None:
     results = index.search(claim, k=5)
     assert doc_id in [e.passage.doc_id for e in results], f"claim {claim_id}"
-    assert all(e.source == "hybrid" for e in results)
+    sources = [parse_source(e.source) for e in results]
+    assert all(mode == "hybrid" and set(ranks) == {"bm25", "dense"} for mode, ranks in sources)
+    assert all(any(rank is not None for rank in ranks.values()) for _, ranks in sources)
 
 
 def test_all_claims_hit_at_5_in_every_mode(index: HybridIndex) -> None:
@@ -198,7 +250,9 @@ def test_search_results_are_sorted_and_bounded(index: HybridIndex, mode: str) ->
     assert 0 < len(results) <= 7
     scores = [e.score for e in results]
     assert scores == sorted(scores, reverse=True)
-    assert {e.source for e in results} == {mode}
+    assert {parse_source(e.source)[0] for e in results} == {mode}
+    if mode != "hybrid":
+        assert [parse_source(e.source)[1][mode] for e in results] == list(range(1, len(results) + 1))
     assert len({e.passage.id for e in results}) == len(results)
     if mode == "dense":
         assert all(-1.0 <= s <= 1.0 + 1e-5 for s in scores)
@@ -259,12 +313,22 @@ def test_build_from_nothing_raises() -> None:
 def test_save_load_round_trip(index: HybridIndex, tmp_path: Path) -> None:
     target = index.save(tmp_path / "idx")
     names = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
-    assert {"manifest.json", "documents.jsonl", "passages.jsonl", "dense.faiss"} <= names
-    assert not any(name.endswith((".pkl", ".pickle")) for name in names)
     manifest = json.loads((target / "manifest.json").read_text())
+    generation = manifest["generation"]
+    assert manifest["files"] == {
+        "store": f"store.{generation}.sqlite",
+        "dense": f"dense.{generation}.faiss",
+        "bm25": f"bm25.{generation}",
+    }
+    assert {"manifest.json", f"store.{generation}.sqlite", f"dense.{generation}.faiss"} <= names
+    assert f"bm25.{generation}/rows.npy" in names
+    assert not any(name.endswith((".pkl", ".pickle", ".tmp")) for name in names)
+    assert manifest["format_version"] == 2
     assert manifest["embedder"] == "all-MiniLM-L6-v2"
     assert manifest["dim"] == EMBEDDER_DIM
-    assert manifest["counts"] == {"documents": len(index.documents), "passages": len(index)}
+    assert manifest["counts"] == {"documents": len(index.documents), "passages": len(index), "folded": 0}
+    assert manifest["dense"]["kind"] == "flat" and manifest["dense"]["ntotal"] == len(index)
+    assert manifest["created_at"] and manifest["settings"]["max_tokens"] == 128
     for npy in target.rglob("*.npy"):
         assert np.load(npy, allow_pickle=False).dtype != object
 
@@ -283,8 +347,12 @@ def test_load_missing_or_incomplete_index(index: HybridIndex, tmp_path: Path) ->
     with pytest.raises(IndexNotFoundError, match="not found"):
         HybridIndex.load(tmp_path / "nowhere")
     target = index.save(tmp_path / "idx")
-    (target / "dense.faiss").unlink()
-    with pytest.raises(IndexNotFoundError, match="dense.faiss"):
+    dense = next(target.glob("dense.*.faiss"))
+    dense.unlink()
+    with pytest.raises(IndexNotFoundError, match=dense.name):
+        HybridIndex.load(target)
+    (target / "manifest.json").unlink()
+    with pytest.raises(IndexNotFoundError, match="manifest.json"):
         HybridIndex.load(target)
 
 
@@ -336,22 +404,31 @@ def test_load_documents_from_folder(tmp_path: Path) -> None:
         "\n".join(json.dumps(r) for r in records[:2]) + "\n\n" + json.dumps(records[2]) + "\n",
         encoding="utf-8",
     )
-    (tmp_path / "ignored.csv").write_text("a,b\n", encoding="utf-8")
+    (tmp_path / "ignored.xml").write_text("<a>b</a>\n", encoding="utf-8")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "secret.txt").write_text("hidden", encoding="utf-8")
 
     docs = {doc.id: doc for doc in load_documents(tmp_path)}
-    assert set(docs) == {"notes.txt", "sub/page.md", "sub/plain.md", "x1", "items:2", "7"}
-    assert docs["notes.txt"].text == "Plain text. Two sentences."
-    assert docs["notes.txt"].title == "notes"
-    assert docs["sub/page.md"].title == "The Title"
-    assert docs["sub/plain.md"].title == "plain"
+    notes = content_id("notes", "Plain text. Two sentences.")
+    page = content_id("page", "Intro line\n\n# The Title\n\nBody text.")
+    plain = content_id("plain", "No heading here.")
+    no_id = content_id("items", "No id here.")
+    assert notes.startswith("notes-") and len(notes) == len("notes-") + 16
+    assert set(docs) == {notes, page, plain, "x1", no_id, "7"}
+    assert docs[notes].text == "Plain text. Two sentences."
+    assert docs[notes].title == "notes" and docs[notes].metadata == {"path": "notes.txt", "format": "txt"}
+    assert docs[page].title == "The Title" and docs[page].metadata["path"] == "sub/page.md"
+    assert docs[plain].title == "plain"
     assert docs["x1"].title == "T1" and docs["x1"].metadata == {"source": "web"}
-    assert docs["items:2"].text == "No id here." and docs["items:2"].title is None
+    assert docs[no_id].text == "No id here." and docs[no_id].title is None
     assert docs["7"].text == "Integer id."
 
     single = load_documents(tmp_path / "notes.txt")
-    assert [doc.id for doc in single] == ["notes.txt"]
+    assert [doc.id for doc in single] == [notes]
+    # ids are stable: unchanged content, same id; edited content, new id
+    assert [doc.id for doc in load_documents(tmp_path / "notes.txt")] == [notes]
+    (tmp_path / "notes.txt").write_text("Plain text. Edited.", encoding="utf-8")
+    assert load_documents(tmp_path / "notes.txt")[0].id != notes
 
 
 def test_load_documents_malformed_jsonl_names_file_and_line(tmp_path: Path) -> None:
@@ -370,9 +447,9 @@ def test_load_documents_malformed_jsonl_names_file_and_line(tmp_path: Path) -> N
 def test_load_documents_bad_paths(tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match="no such file"):
         load_documents(tmp_path / "missing")
-    (tmp_path / "data.csv").write_text("a,b", encoding="utf-8")
+    (tmp_path / "data.xml").write_text("<a/>", encoding="utf-8")
     with pytest.raises(InputFormatError, match="unsupported"):
-        load_documents(tmp_path / "data.csv")
+        load_documents(tmp_path / "data.xml")
     (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     with pytest.raises(InputFormatError, match="UTF-8"):
         load_documents(tmp_path / "latin1.txt")
@@ -381,6 +458,8 @@ def test_load_documents_bad_paths(tmp_path: Path) -> None:
     (dup / "a.jsonl").write_text('{"id": "same", "text": "one"}\n{"id": "same", "text": "two"}\n', encoding="utf-8")
     with pytest.raises(InputFormatError, match="same"):
         load_documents(dup)
+    (dup / "a.jsonl").write_text('{"id": "same", "text": "one"}\n{"id": "same", "text": "one"}\n', encoding="utf-8")
+    assert [doc.id for doc in load_documents(dup)] == ["same"]  # the same document twice is kept once
 
 
 def test_scifact_fixture_loads(corpus: list[Document]) -> None:

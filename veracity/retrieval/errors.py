@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from veracity.errors import VeracityError
+from veracity.errors import InputFormatError, VeracityError
 
 
 class InvalidArgumentError(VeracityError, ValueError):
@@ -11,3 +11,7 @@ class InvalidArgumentError(VeracityError, ValueError):
 
 class IndexMismatchError(VeracityError):
     """A saved index was built with another embedder or an unsupported format version."""
+
+
+class IndexCorruptError(InputFormatError):
+    """A saved index's parts disagree (counts or rows of the store, FAISS and BM25 files)."""

@@ -1,0 +1,94 @@
+"""Near-duplicate detection: normalised-text fingerprints and MinHash over word 3-gram shingles."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+NEAR_DUPLICATE_JACCARD = 0.9
+_WORD = re.compile(r"\w+")
+_SHINGLE = 3
+_BANDS, _ROWS = 8, 4  # 32 permutations; P(candidate | Jaccard 0.9) > 0.999
+_PRIME = (1 << 61) - 1
+_rng = np.random.default_rng(20240917)
+_A = _rng.integers(1, 1 << 32, size=_BANDS * _ROWS, dtype=np.uint64)
+_B = _rng.integers(0, 1 << 32, size=_BANDS * _ROWS, dtype=np.uint64)
+
+
+def normalise(text: str) -> str:
+    """Lowercase word tokens joined by single spaces: case, punctuation and spacing are ignored."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def fingerprint(text: str, *, normalised: bool = False) -> int:
+    """A stable signed 64-bit hash of `normalise(text)` (of `text` itself if already `normalised`)."""
+    digest = hashlib.blake2b((text if normalised else normalise(text)).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def shingles(text: str, *, normalised: bool = False) -> frozenset[int]:
+    """Hashes of the word 3-grams of `normalise(text)` (the words themselves for shorter texts)."""
+    words = (text if normalised else normalise(text)).split()
+    if len(words) < _SHINGLE:
+        return frozenset(hash(word) for word in words)
+    return frozenset(hash(tuple(words[i : i + _SHINGLE])) for i in range(len(words) - _SHINGLE + 1))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def _signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
+    """MinHash signatures, shape (len(sets), 32); rows of empty sets are all max."""
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    out = np.full((len(sets), _A.size), np.iinfo(np.uint64).max, dtype=np.uint64)
+    nonempty = np.flatnonzero(sizes)
+    if nonempty.size == 0:
+        return out
+    values = np.fromiter((h for i in nonempty for h in sets[i]), dtype=np.int64, count=int(sizes.sum()))
+    values = values.view(np.uint64) & np.uint64(0xFFFFFFFF)
+    starts = np.concatenate(([0], np.cumsum(sizes[nonempty])[:-1]))
+    for j in range(_A.size):
+        hashed = (values * _A[j] + _B[j]) % np.uint64(_PRIME)
+        out[nonempty, j] = np.minimum.reduceat(hashed, starts)
+    return out
+
+
+def near_duplicates(
+    texts: Sequence[str], threshold: float = NEAR_DUPLICATE_JACCARD, *, normalised: bool = False
+) -> list[int | None]:
+    """For each text, the index of an earlier kept text it nearly duplicates, else None.
+
+    Candidates come from MinHash LSH (8 bands x 4 rows); a candidate is confirmed by the exact
+    Jaccard similarity of word 3-gram shingles >= `threshold`. Only texts that are not themselves
+    duplicates are kept, so every duplicate points at a kept text.
+    """
+    if len(texts) < 2:
+        return [None] * len(texts)
+    sets = [shingles(text, normalised=normalised) for text in texts]
+    signatures = _signatures(sets)
+    earlier: dict[int, set[int]] = {}
+    for band in range(_BANDS):
+        keys = np.ascontiguousarray(signatures[:, band * _ROWS : (band + 1) * _ROWS]).view(np.dtype((np.void, 8 * _ROWS)))
+        _, inverse, counts = np.unique(keys.ravel(), return_inverse=True, return_counts=True)
+        shared = np.flatnonzero(counts[inverse] > 1)
+        groups: dict[int, list[int]] = {}
+        for i in shared.tolist():
+            groups.setdefault(int(inverse[i]), []).append(i)
+        for members in groups.values():
+            for pos, i in enumerate(members[1:], start=1):
+                earlier.setdefault(i, set()).update(members[:pos])
+    result: list[int | None] = [None] * len(texts)
+    for i in sorted(earlier):
+        if not sets[i]:
+            continue
+        for j in sorted(earlier[i]):
+            if result[j] is None and sets[j] and jaccard(sets[i], sets[j]) >= threshold:
+                result[i] = j
+                break
+    return result
