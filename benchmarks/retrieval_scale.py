@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import os
 import resource
 import shutil
@@ -278,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ann", default="", help="also sweep approximate indexes: ivf, hnsw or ivf,hnsw")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("veracity.retrieval.hybrid").setLevel(logging.INFO)  # build stage times
     report: dict = {"size": args.size}
 
     # 1. unique real sentences, encoded once (resumable)

@@ -12,6 +12,7 @@ NEAR_DUPLICATE_JACCARD = 0.9
 _WORD = re.compile(r"\w+")
 _SHINGLE = 3
 _BANDS, _ROWS = 8, 4  # 32 permutations; P(candidate | Jaccard 0.9) > 0.999
+_CANDIDATES = 4  # kept texts remembered per LSH bucket
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(20240917)
 _A = _rng.integers(1, 1 << 32, size=_BANDS * _ROWS, dtype=np.uint64)
@@ -64,31 +65,38 @@ def near_duplicates(
 ) -> list[int | None]:
     """For each text, the index of an earlier kept text it nearly duplicates, else None.
 
-    Candidates come from MinHash LSH (8 bands x 4 rows); a candidate is confirmed by the exact
-    Jaccard similarity of word 3-gram shingles >= `threshold`. Only texts that are not themselves
-    duplicates are kept, so every duplicate points at a kept text.
+    Candidates come from MinHash LSH (8 bands x 4 rows): the first few kept texts in each bucket
+    the text falls in. A candidate is confirmed by the exact Jaccard similarity of word 3-gram
+    shingles >= `threshold`. Only texts that are not themselves duplicates are kept, so every
+    duplicate points at a kept text. `normalised`: the texts are already `normalise`d.
     """
     if len(texts) < 2:
         return [None] * len(texts)
     sets = [shingles(text, normalised=normalised) for text in texts]
     signatures = _signatures(sets)
-    earlier: dict[int, set[int]] = {}
+    buckets = np.empty((len(texts), _BANDS), dtype=np.int64)
+    shared = np.zeros(len(texts), dtype=bool)
     for band in range(_BANDS):
         keys = np.ascontiguousarray(signatures[:, band * _ROWS : (band + 1) * _ROWS]).view(np.dtype((np.void, 8 * _ROWS)))
         _, inverse, counts = np.unique(keys.ravel(), return_inverse=True, return_counts=True)
-        shared = np.flatnonzero(counts[inverse] > 1)
-        groups: dict[int, list[int]] = {}
-        for i in shared.tolist():
-            groups.setdefault(int(inverse[i]), []).append(i)
-        for members in groups.values():
-            for pos, i in enumerate(members[1:], start=1):
-                earlier.setdefault(i, set()).update(members[:pos])
+        buckets[:, band] = inverse.ravel() * _BANDS + band  # bucket ids unique across bands
+        shared |= counts[inverse.ravel()] > 1
     result: list[int | None] = [None] * len(texts)
-    for i in sorted(earlier):
+    kept_in: dict[int, list[int]] = {}
+    for i in np.flatnonzero(shared).tolist():
         if not sets[i]:
             continue
-        for j in sorted(earlier[i]):
-            if result[j] is None and sets[j] and jaccard(sets[i], sets[j]) >= threshold:
-                result[i] = j
+        mine = buckets[i].tolist()
+        for bucket in mine:
+            for j in kept_in.get(bucket, ()):
+                if jaccard(sets[i], sets[j]) >= threshold:
+                    result[i] = j
+                    break
+            if result[i] is not None:
                 break
+        if result[i] is None:
+            for bucket in mine:
+                members = kept_in.setdefault(bucket, [])
+                if len(members) < _CANDIDATES:
+                    members.append(i)
     return result

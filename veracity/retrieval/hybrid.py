@@ -12,7 +12,9 @@ agree on every indexed row.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -44,6 +46,23 @@ FUSIONS: tuple[str, ...] = get_args(Fusion)
 DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 0.5, "dense": 0.5}
 MIN_FUSION_DEPTH = 50
 Hit = tuple[int, float, dict[str, int | None]]  # row, score, rank per retriever
+logger = logging.getLogger(__name__)
+
+
+class _StageClock:
+    """Wall time of the steps of a change, for the log."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def done(self, stage: str) -> None:
+        now_ = time.perf_counter()
+        self.stages[stage] = now_ - self._last
+        self._last = now_
+
+    def __str__(self) -> str:
+        return ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in self.stages.items())
 
 
 def _after_step(step: str) -> None:
@@ -249,29 +268,38 @@ class HybridIndex:
         self, documents: Iterable[Document], delete_ids: Sequence[str], progress: bool, cache_dir: Path | None
     ) -> ChangeSummary:
         generation = self.generation + 1
+        clock = _StageClock()
         plan = plan_change(self._store, self._chunker, self.settings.dedup, documents, delete_ids, generation)
+        clock.done("plan (split, fold)")
         if plan.empty:
             return plan.summary
         indexed = plan.indexed
         texts = texts_to_encode(indexed, self.settings.titles)
         vectors = encode_resumable(self.embedder, texts, cache_dir, progress=progress)
+        clock.done("encode")
         self._write_store(plan, generation)
+        clock.done("store")
         _after_step("store")
         try:
             self._dense.remove(np.asarray(plan.removed_rows, dtype=np.int64))
             self._dense.add(np.asarray([p.row for p in indexed], dtype=np.int64), vectors)
+            clock.done("dense")
             rows, all_texts = self._store.indexed_texts(self.settings.titles)
             self._bm25 = BM25Index.build(all_texts, rows)
+            clock.done("bm25")
         except Exception as exc:
             if self.root is None:
                 self._broken = f"a change failed half-way ({type(exc).__name__}: {exc}); rebuild the index"
             raise
         if self.root is not None:
             self._commit(generation)
+            clock.done("commit")
         self.generation = generation
         self._store.recover(generation)
         if cache_dir is not None:
             clear_cache(cache_dir)
+        clock.done("cleanup")
+        logger.info("generation %d: %s; %s", generation, plan.summary, clock)
         return plan.summary
 
     def _write_store(self, plan: ChangePlan, generation: int) -> None:
