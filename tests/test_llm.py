@@ -182,6 +182,9 @@ def server() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def fake(server: FakeOpenAI) -> FakeOpenAI:
+    deadline = time.monotonic() + 10.0  # handlers a client gave up on (timeouts) may still be sleeping
+    while server.in_flight and time.monotonic() < deadline:
+        time.sleep(0.02)
     server.script.clear()
     server.default = Reply()
     server.requests.clear()

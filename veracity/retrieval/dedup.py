@@ -13,10 +13,10 @@ _WORD = re.compile(r"\w+")
 _SHINGLE = 3
 _BANDS, _ROWS = 8, 4  # 32 permutations; P(candidate | Jaccard 0.9) > 0.999
 _CANDIDATES = 4  # kept texts remembered per LSH bucket
-_PRIME = (1 << 61) - 1
+# Multiply-shift hashing: h_j(x) = ((a_j * x + b_j) mod 2^64) >> 32, a_j odd; mixes every bit of x.
 _rng = np.random.default_rng(20240917)
-_A = _rng.integers(1, 1 << 32, size=_BANDS * _ROWS, dtype=np.uint64)
-_B = _rng.integers(0, 1 << 32, size=_BANDS * _ROWS, dtype=np.uint64)
+_A = _rng.integers(0, np.iinfo(np.uint64).max, size=_BANDS * _ROWS, dtype=np.uint64, endpoint=True) | np.uint64(1)
+_B = _rng.integers(0, np.iinfo(np.uint64).max, size=_BANDS * _ROWS, dtype=np.uint64, endpoint=True)
 
 
 def normalise(text: str) -> str:
@@ -52,11 +52,12 @@ def _signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
     if nonempty.size == 0:
         return out
     values = np.fromiter((h for i in nonempty for h in sets[i]), dtype=np.int64, count=int(sizes.sum()))
-    values = values.view(np.uint64) & np.uint64(0xFFFFFFFF)
+    values = values.view(np.uint64)
     starts = np.concatenate(([0], np.cumsum(sizes[nonempty])[:-1]))
-    for j in range(_A.size):
-        hashed = (values * _A[j] + _B[j]) % np.uint64(_PRIME)
-        out[nonempty, j] = np.minimum.reduceat(hashed, starts)
+    with np.errstate(over="ignore"):  # wrapping modulo 2^64 is the point
+        for j in range(_A.size):
+            hashed = (values * _A[j] + _B[j]) >> np.uint64(32)
+            out[nonempty, j] = np.minimum.reduceat(hashed, starts)
     return out
 
 
