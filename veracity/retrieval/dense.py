@@ -28,10 +28,11 @@ class DenseConfig:
     """When to leave exact search and how the approximate index is built and searched.
 
     Chosen with `benchmarks/retrieval_scale.py` (MiniLM vectors of real sentences, recall@10
-    against exact search, 2 CPU cores): at 100k vectors IVF (nlist 316, nprobe 64) reached recall
-    0.998 in ~1 ms, built in 3 s, while HNSW (M 32, efSearch 128) reached 0.991, built in 26 s and
-    cannot remove vectors in place; at 1M, IVF (nlist 1000) nprobe 64 gave 0.997 at ~3.5 ms where
-    exact search takes ~120 ms. Below `exact_limit` (100k) exact search costs <= ~12 ms.
+    against exact search, 2 CPU cores; figures in docs/benchmarks.md): at 100k vectors IVF
+    (nlist 316, nprobe 64) reached recall 1.000 at ~0.8 ms and built in 0.5 s, while HNSW (M 32,
+    efSearch 128) reached 0.995, built in 6.8 s and cannot remove vectors in place; at 1M, IVF
+    (nlist 1000, nprobe 64) gave 0.996 where exact search takes ~50 ms. Below `exact_limit`
+    (100k) exact search costs <= ~5 ms.
     """
 
     exact_limit: int = 100_000
