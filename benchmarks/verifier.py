@@ -8,6 +8,9 @@ For each dev set it prints n, the share of supported pairs, and for the model an
 lexical baseline (measured in the same run): balanced accuracy at ``--threshold``,
 ROC-AUC, and for the model its expected calibration error and throughput
 (pairs/s = n / wall time of the predict call). The last row averages over sets.
+`ece_cal` / `bacc_cal`: after the model's shipped calibration map, at its tuned threshold. Those are
+fitted on the calibration half of each set (`veracity.evaluation.splits`), so by default only the
+evaluation half is scored (`--half`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ if (
 from veracity.errors import VeracityError  # noqa: E402
 from veracity.evaluation.baselines import lexical_overlap  # noqa: E402
 from veracity.evaluation.devsets import DEVSETS, ClaimEvidencePair, load_all  # noqa: E402
+from veracity.evaluation.splits import HALVES, select_half  # noqa: E402
 from veracity.evaluation.metrics import (  # noqa: E402
     balanced_accuracy,
     expected_calibration_error,
@@ -64,8 +68,9 @@ class Row:
     cosine: Scored | None = None
 
 
-def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float]]]:
-    """Raw P(supported) = entailment probability from :class:`veracity.judges.NLIJudge`, and its calibration map."""
+def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float]], float]:
+    """Raw P(supported) = entailment probability from :class:`veracity.judges.NLIJudge`, its calibration map
+    and the decision threshold the judge applies to calibrated probabilities."""
     try:
         from veracity.judges import NLIJudge
     except ImportError as exc:
@@ -80,7 +85,7 @@ def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float
     def calibrate(raw: list[float]) -> list[float]:
         return [float(p) for p in judge.calibrator.predict(raw)] if judge.calibrator is not None else raw
 
-    return score, calibrate
+    return score, calibrate, judge.threshold
 
 
 def cosine_scorer(premises: list[str], hypotheses: list[str]) -> list[float]:
@@ -101,6 +106,7 @@ def evaluate(
     pairs: Sequence[ClaimEvidencePair],
     threshold: float,
     calibrate: Callable[[list[float]], list[float]] | None = None,
+    calibrated_threshold: float = 0.5,
 ) -> Scored:
     """Score ``pairs`` and compute balanced accuracy, AUC, ECE and throughput."""
     premises = [p.premise for p in pairs]
@@ -117,7 +123,7 @@ def evaluate(
         ece=expected_calibration_error(y, clipped),
         pairs_per_s=len(pairs) / elapsed if elapsed > 0 else float("inf"),
         ece_calibrated=None if calibrated is None else expected_calibration_error(y, calibrated),
-        bacc_calibrated=None if calibrated is None else balanced_accuracy(y, [int(s >= 0.5) for s in calibrated]),
+        bacc_calibrated=None if calibrated is None else balanced_accuracy(y, [int(s >= calibrated_threshold) for s in calibrated]),
     )
 
 
@@ -212,6 +218,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="P(supported) threshold for balanced accuracy",
     )
     ap.add_argument(
+        "--half",
+        choices=HALVES,
+        default="evaluation",
+        help="which half of each dev set (veracity.evaluation.splits); the shipped calibration and "
+        "threshold are fitted on the calibration half (default: %(default)s)",
+    )
+    ap.add_argument(
         "--json",
         dest="json_out",
         type=Path,
@@ -247,10 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         devsets = load_all(args.data, names)
-        scorer, calibrate = (None, None) if args.baseline_only else model_scorer(args.model)
+        scorer, calibrate, cal_threshold = (None, None, 0.5) if args.baseline_only else model_scorer(args.model)
         rows: list[Row] = []
         for name, pairs in devsets.items():
-            pairs = subsample(pairs, args.limit, f"20240917-bench-{name}")
+            pairs = subsample(select_half(pairs, args.half), args.limit, f"20240917-bench-{name}")
             if not pairs:
                 continue
             rows.append(
@@ -260,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     positives=sum(p.label for p in pairs) / len(pairs),
                     model=None
                     if scorer is None
-                    else evaluate(scorer, pairs, args.threshold, calibrate),
+                    else evaluate(scorer, pairs, args.threshold, calibrate, cal_threshold),
                     lexical=evaluate(lexical_scorer, pairs, args.threshold),
                     cosine=None if args.baseline_only else evaluate(cosine_scorer, pairs, args.threshold),
                 )
@@ -276,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         payload = {
             "model": None if args.baseline_only else args.model,
             "threshold": args.threshold,
+            "calibrated_threshold": cal_threshold,
+            "half": args.half,
             "limit": args.limit,
             "rows": [asdict(r) for r in rows],
             "mean": {
@@ -283,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "model_auc": _mean([r.model.auc for r in rows if r.model]),
                 "model_ece": _mean([r.model.ece for r in rows if r.model]),
                 "model_ece_calibrated": _mean([r.model.ece_calibrated for r in rows if r.model]),
+                "model_bacc_calibrated": _mean([r.model.bacc_calibrated for r in rows if r.model]),
                 "lexical_bacc": _mean([r.lexical.bacc for r in rows]),
                 "lexical_auc": _mean([r.lexical.auc for r in rows]),
             },

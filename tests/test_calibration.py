@@ -282,3 +282,50 @@ def test_anti_correlated_scores_stay_monotone() -> None:
         assert (np.diff(p) >= 0).all() and (p >= 0).all() and (p <= 1).all()
     platt = PlattCalibrator().fit(scores, 1 - labels)
     assert platt.a == 0.0
+
+
+# -- the dev-set split and the tuned threshold ------------------------------------------------------------
+
+
+def test_dev_split_is_stable_disjoint_and_keeps_a_claim_together() -> None:
+    from veracity.evaluation.pairs import ClaimEvidencePair
+    from veracity.evaluation.splits import half_of, select_half
+
+    pairs = [
+        ClaimEvidencePair(premise=f"evidence {i}", hypothesis=f"claim {i // 3}", label=i % 2, dataset="d")
+        for i in range(300)
+    ]
+    cal, ev = select_half(pairs, "calibration"), select_half(pairs, "evaluation")
+    assert len(cal) + len(ev) == len(pairs) and not set(map(id, cal)) & set(map(id, ev))
+    assert 0.35 < len(cal) / len(pairs) < 0.65
+    for i in range(0, 300, 3):  # the three pairs of one claim share a half
+        assert len({half_of(p) for p in pairs[i : i + 3]}) == 1
+    assert [half_of(p) for p in pairs] == [half_of(p) for p in pairs]
+    assert select_half(pairs, "all") == pairs
+    with pytest.raises(ValueError):
+        select_half(pairs, "train")  # type: ignore[arg-type]
+
+
+def test_best_threshold_maximises_mean_balanced_accuracy() -> None:
+    from veracity.judges.calibrate_verifier import best_threshold
+
+    # set a separates at 0.3, set b at 0.7: the best single cut lies between, never outside.
+    scores = np.array([0.1, 0.2, 0.35, 0.4, 0.5, 0.6, 0.75, 0.8])
+    labels = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+    groups = ["a"] * 4 + ["b"] * 4
+    t = best_threshold(scores, labels, groups)
+    assert 0.2 < t <= 0.75
+    pred = scores >= t
+    assert pred[[2, 3, 6, 7]].all() and not pred[[0, 1]].any()
+
+
+def test_default_verifier_threshold_matches_its_scale() -> None:
+    """A tuned threshold applies to calibrated P(supported); the uncalibrated judge gets the same cut on its raw scale."""
+    from veracity.judges import NLIJudge
+
+    calibrated, raw = NLIJudge(), NLIJudge(calibrated=False)
+    meta = calibrated.loaded.metadata
+    assert calibrated.threshold == float(meta.get("threshold", 0.5))
+    assert raw.threshold == float(meta.get("threshold_raw", 0.5))
+    if calibrated.calibrator is not None and "threshold_raw" in meta:
+        assert float(calibrated.calibrator.predict([raw.threshold])[0]) >= calibrated.threshold - 1e-6

@@ -60,10 +60,11 @@ class NLIJudge:
         set_threads(threads)
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
-        self.threshold = threshold if threshold is not None else float(self.loaded.metadata.get("threshold", 0.5))
         self.refute_threshold = refute_threshold
         calibration = self.loaded.metadata.get("calibration")
         self.calibrator: Calibrator | None = calibrator_from_dict(calibration) if calibrated and calibration else None
+        tuned_key = "threshold" if self.calibrator is not None else "threshold_raw"  # the tuned cut, on the scale in use
+        self.threshold = threshold if threshold is not None else float(self.loaded.metadata.get(tuned_key, 0.5))
 
     @property
     def name(self) -> str:

@@ -38,6 +38,8 @@ class TrainConfig:
     lr: float = 5e-5
     warmup: float = 0.06
     hard_negatives: int = 3000
+    random_neutrals: int = 0  # claims against another pair's evidence, labelled neutral
+    in_documents: int = 0  # labelled evidence embedded among other sentences (long-context pairs)
     seed: int = 13
     max_minutes: float = 0.0  # 0 = no time limit
     threads: int = 0
@@ -111,7 +113,13 @@ def train(config: TrainConfig) -> dict:
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     data_dir, out = Path(config.data), Path(config.out)
-    pairs = build_mixture(data_dir, n_hard_negatives=config.hard_negatives, seed=config.seed)
+    pairs = build_mixture(
+        data_dir,
+        n_hard_negatives=config.hard_negatives,
+        n_random_neutrals=config.random_neutrals,
+        n_in_documents=config.in_documents,
+        seed=config.seed,
+    )
     if config.max_pairs:
         pairs = pairs[: config.max_pairs]
     dev = load_pool(data_dir, "dev")

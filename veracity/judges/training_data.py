@@ -146,17 +146,59 @@ def hard_negatives(pairs: list[TrainingPair], n: int, rng: random.Random) -> lis
     return made
 
 
+def random_neutrals(pairs: list[TrainingPair], n: int, rng: random.Random) -> list[TrainingPair]:
+    """Claims paired with the evidence of another, unrelated pair: neither supported nor refuted.
+
+    Retrieval hands the verifier unrelated passages all the time; they must never read as support.
+    """
+    if len(pairs) < 2 or n <= 0:
+        return []
+    made = []
+    for _ in range(n):
+        claim, other = rng.sample(pairs, 2)
+        if other.premise != claim.premise:
+            made.append(TrainingPair(other.premise, claim.hypothesis, "neutral", f"random_neutral/{claim.source}"))
+    return made
+
+
+def claims_in_documents(pairs: list[TrainingPair], n: int, rng: random.Random, max_chars: int = 900) -> list[TrainingPair]:
+    """The evidence of a labelled pair set among sentences of other pairs' evidence, as in a retrieved document.
+
+    The label stays: the deciding sentence is still there, now in a longer context, at a random position.
+    """
+    decided = [p for p in pairs if p.label in ("entailment", "contradiction") and len(p.premise) < max_chars // 2]
+    fillers = [p.premise for p in pairs if len(p.premise) < 300]
+    if not decided or not fillers:
+        return []
+    made = []
+    for pair in rng.sample(decided, min(n, len(decided))):
+        context = [pair.premise]
+        while sum(len(c) for c in context) < max_chars * rng.uniform(0.4, 1.0):
+            context.insert(rng.randrange(len(context) + 1), rng.choice(fillers))
+        made.append(TrainingPair(" ".join(context), pair.hypothesis, pair.label, f"in_document/{pair.source}"))
+    return made
+
+
 def build_mixture(
-    data_dir: Path, *, caps: dict[str, int] | None = None, n_hard_negatives: int = 3000, seed: int = 13
+    data_dir: Path,
+    *,
+    caps: dict[str, int] | None = None,
+    n_hard_negatives: int = 3000,
+    n_random_neutrals: int = 0,
+    n_in_documents: int = 0,
+    seed: int = 13,
 ) -> list[TrainingPair]:
     rng = random.Random(seed)
     pool = load_pool(data_dir, "train")
     mixture = cap_sources(pool, caps or DEFAULT_CAPS, rng)
     mixture += hard_negatives(pool, n_hard_negatives, rng)
+    mixture += random_neutrals(mixture, n_random_neutrals, rng)
+    mixture += claims_in_documents(mixture, n_in_documents, rng)
     rng.shuffle(mixture)
     return mixture
 
 
 def describe(pairs: list[TrainingPair]) -> str:
-    counts = Counter(p.source.split("/")[0] if p.source.startswith("hard_negative") else p.source for p in pairs)
+    synthetic = ("hard_negative", "random_neutral", "in_document")
+    counts = Counter(p.source.split("/")[0] if p.source.startswith(synthetic) else p.source for p in pairs)
     return ", ".join(f"{source}={n}" for source, n in counts.most_common())
