@@ -110,11 +110,11 @@ def citation_scores(
 
 
 def default_entails() -> Entails:
-    """Our verifier (loaded once) as an `entails` callable: P(entailment) >= its calibrated threshold."""
+    """Our verifier (loaded once) as an `entails` callable: calibrated P(supported) >= its tuned threshold."""
     judge = _default_judge()
 
     def entails(premise: str, hypothesis: str) -> bool:
-        return judge.predict([premise], [hypothesis])[0].entailment >= judge.threshold
+        return judge.support_probabilities(judge.predict([premise], [hypothesis]))[0] >= judge.threshold
 
     return entails
 
