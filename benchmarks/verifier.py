@@ -21,7 +21,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +54,9 @@ class Scored:
     pairs_per_s: float
     ece_calibrated: float | None = None
     bacc_calibrated: float | None = None
+    labels: list[int] = field(default_factory=list, repr=False)
+    probabilities: list[float] = field(default_factory=list, repr=False)  # raw, clipped to [0, 1]
+    calibrated: list[float] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -124,7 +127,21 @@ def evaluate(
         pairs_per_s=len(pairs) / elapsed if elapsed > 0 else float("inf"),
         ece_calibrated=None if calibrated is None else expected_calibration_error(y, calibrated),
         bacc_calibrated=None if calibrated is None else balanced_accuracy(y, [int(s >= calibrated_threshold) for s in calibrated]),
+        labels=list(y),
+        probabilities=clipped,
+        calibrated=calibrated,
     )
+
+
+def pooled_ece(models: Sequence[Scored]) -> tuple[float, float | None, int]:
+    """ECE of all sets' pairs together (raw, calibrated): what one global calibration map can fix.
+
+    The per-set ECE also carries each set's own base rate, which no map shared by all sets removes.
+    """
+    y = [label for m in models for label in m.labels]
+    raw = [p for m in models for p in m.probabilities]
+    cal = None if any(m.calibrated is None for m in models) else [p for m in models for p in m.calibrated or []]
+    return expected_calibration_error(y, raw), None if cal is None else expected_calibration_error(y, cal), len(y)
 
 
 def subsample(
@@ -285,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: no dev sets found under {args.data}", file=sys.stderr)
         return 1
     print(render(rows))
+    models = [r.model for r in rows if r.model is not None]
+    pooled = pooled_ece(models) if models else None
+    if pooled is not None:
+        print(f"pooled over all sets (n={pooled[2]}): ECE raw {_fmt(pooled[0])}, calibrated {_fmt(pooled[1])}")
     if args.json_out is not None:
         payload = {
             "model": None if args.baseline_only else args.model,
@@ -299,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "model_ece": _mean([r.model.ece for r in rows if r.model]),
                 "model_ece_calibrated": _mean([r.model.ece_calibrated for r in rows if r.model]),
                 "model_bacc_calibrated": _mean([r.model.bacc_calibrated for r in rows if r.model]),
+                "model_pooled_ece": None if pooled is None else pooled[0],
+                "model_pooled_ece_calibrated": None if pooled is None else pooled[1],
                 "lexical_bacc": _mean([r.lexical.bacc for r in rows]),
                 "lexical_auc": _mean([r.lexical.auc for r in rows]),
             },
