@@ -61,7 +61,7 @@ def friendly_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _checker(index: Path | None, corpus: Path | None, judge: str, k: int, kg: Path | None = None):
+def _checker(index: Path | None, corpus: Path | None, judge: str, k: int, kg: Path | None = None, extractor: str = "spacy"):
     from veracity.pipeline import FactChecker
 
     if index is not None and corpus is not None:
@@ -76,7 +76,7 @@ def _checker(index: Path | None, corpus: Path | None, judge: str, k: int, kg: Pa
         from veracity.retrieval import HybridIndex
 
         loaded = HybridIndex.load(index)
-    return FactChecker(index=loaded, judge=judge, k=k, kg=kg)
+    return FactChecker(index=loaded, judge=judge, k=k, kg=kg, extractor=extractor)
 
 
 @index_app.command("build")
@@ -121,8 +121,9 @@ def check(
     out: Annotated[Path | None, typer.Option(help="Write the output to this file.")] = None,
     question: Annotated[str | None, typer.Option(help="The question the text answers (RAG answers, with --contexts).")] = None,
     kg: Annotated[Path | None, typer.Option(help="Knowledge graph: a saved graph directory or a .tsv/.nt/.jsonl file of triples.")] = None,
-    judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
+    judge: Annotated[str, typer.Option(help="Verifier: 'default', an NLI model name/path, 'llm:<model>' or 'cascade:<model>' (docs/llm.md).")] = "default",
     k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
+    extractor: Annotated[str, typer.Option(help="Claim extractor: 'spacy' (offline) or 'llm:<model>', e.g. llm:local/smollm2.")] = "spacy",
 ) -> None:
     """Check every claim of a text against an index, a corpus or given contexts.
 
@@ -138,7 +139,7 @@ def check(
     given = read_contexts(contexts) if contexts is not None else None
     if given is None and index is None and corpus is None and kg is None:
         raise VeracityError("nothing to check against: give --index DIR, --corpus PATH, --contexts FILE or --kg PATH")
-    checker = _checker(None if given is not None else index, None if given is not None else corpus, judge, k, kg)
+    checker = _checker(None if given is not None else index, None if given is not None else corpus, judge, k, kg, extractor)
     with err_console.status("checking claims ..."):
         report = checker.check_rag(question, text, given) if given is not None else checker.check(text)
     if format is OutputFormat.html:

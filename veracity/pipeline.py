@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from veracity.claims import extract_claims
+from veracity.claims import ClaimExtractor, extract_claims, get_extractor
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.judges import Judge, get_judge
-from veracity.types import Claim, ClaimResult, Document, Evidence, Passage, Report, Verdict
+from veracity.types import Claim, ClaimResult, Document, Evidence, JudgeStats, Passage, Report, Verdict
 
 if TYPE_CHECKING:
     from veracity.attribution.rag import RAGReport
@@ -68,7 +68,9 @@ class FactChecker:
     """Checks every atomic claim of a text against given contexts or a retrieval index.
 
     `index`: a `HybridIndex` (or anything with `search_many(queries, k)`), or a path to a saved one.
-    `judge`: a `Judge`, or a judge spec for `get_judge` ("default" = our offline verifier).
+    `judge`: a `Judge`, or a judge spec for `get_judge` ("default" = our offline verifier; "llm:<model>";
+    "cascade:<model>" = ours first, the LLM for the claims it is unsure of, counts in `Report.judge_stats`).
+    `extractor`: "spacy" (offline), "llm" / "llm:<model>" (an LLM writes the claims), or a `ClaimExtractor`.
     `kg`: a `KnowledgeGraph` (or a `KGRetriever`, or a path to a saved graph). A claim the graph decides
     (its triple is present, or a functional relation holds another object) gets the graph's verdict;
     otherwise the graph's verbalised triples join the evidence the judge reads. `Evidence.source`
@@ -76,7 +78,7 @@ class FactChecker:
     """
 
     def __init__(
-        self, index=None, judge: str | Judge = "default", k: int = 5, extractor: str = "spacy", kg=None
+        self, index=None, judge: str | Judge = "default", k: int = 5, extractor: str | ClaimExtractor = "spacy", kg=None
     ) -> None:
         if isinstance(index, (str, Path)):
             from veracity.retrieval import HybridIndex
@@ -86,7 +88,8 @@ class FactChecker:
         self.kg = _kg_retriever(kg) if kg is not None else None
         self.judge = get_judge(judge)
         self.k = k
-        self.extractor = extractor
+        # "spacy" stays a name (loaded on first use); other extractors are built once (an LLM client, say).
+        self.extractor = extractor if extractor == "spacy" else get_extractor(extractor)
 
     def check(self, text: str, *, contexts: Sequence[Context] | None = None) -> Report:
         """A report on `text`; with `contexts`, claims are checked against those passages only."""
@@ -101,16 +104,32 @@ class FactChecker:
         evidence_per_text = [self._evidence(claims, ctx) for claims, ctx in zip(claims_per_text, contexts)]
         flat_claims = [c for claims in claims_per_text for c in claims]
         flat_evidence = [e for evidence in evidence_per_text for e in evidence]
-        verdicts = iter(self._verdicts(flat_claims, flat_evidence))
-        return [
-            Report.of(text, [ClaimResult(claim=claim, verdict=next(verdicts)) for claim in claims])
-            for text, claims in zip(texts, claims_per_text)
-        ]
+        all_verdicts, judged = self._verdicts(flat_claims, flat_evidence)
+        stats = self._judge_stats(judged, len(flat_claims))
+        verdicts, per_claim = iter(all_verdicts), iter(stats or [])
+        reports = []
+        for text, claims in zip(texts, claims_per_text):
+            results = [ClaimResult(claim=claim, verdict=next(verdicts)) for claim in claims]
+            own = None
+            if stats is not None:
+                own = JudgeStats.total([s for s in (next(per_claim) for _ in claims) if s is not None])
+            reports.append(Report.of(text, results, judge_stats=own))
+        return reports
 
-    def _verdicts(self, claims: list[Claim], evidence: list[list[Evidence]]) -> list[Verdict]:
-        """The judge's verdicts, except where the knowledge graph decides a claim on its own."""
+    def _judge_stats(self, judged: list[int], n_claims: int) -> list[JudgeStats | None] | None:
+        """Per-claim stage counts of a staged judge's latest run (None for other judges), aligned to the claims."""
+        per_claim = getattr(getattr(self.judge, "last_run", None), "per_claim", None)
+        if per_claim is None or len(per_claim) != len(judged):
+            return None
+        stats: list[JudgeStats | None] = [None] * n_claims
+        for i, s in zip(judged, per_claim):
+            stats[i] = s
+        return stats
+
+    def _verdicts(self, claims: list[Claim], evidence: list[list[Evidence]]) -> tuple[list[Verdict], list[int]]:
+        """The judge's verdicts, except where the knowledge graph decides a claim on its own; and which it judged."""
         if self.kg is None or not claims:
-            return self.judge.verify_many(claims, evidence)
+            return self.judge.verify_many(claims, evidence), list(range(len(claims)))
         decisions = self.kg.decide_many([c.text for c in claims], k=self.k)
         open_claims = [i for i, d in enumerate(decisions) if d.label is None]
         judged = iter(self.judge.verify_many([claims[i] for i in open_claims], [evidence[i] + self.kg.evidence_for(decisions[i], self.k) for i in open_claims]))
@@ -127,7 +146,7 @@ class FactChecker:
                         evidence=decision.evidence,
                     )
                 )
-        return verdicts
+        return verdicts, open_claims
 
     def check_rag(
         self, question: str | None, answer: str, contexts: Sequence[Context], *, at_most_citations: int = 3

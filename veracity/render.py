@@ -48,6 +48,18 @@ def summary_line(report: Report) -> str:
     return f"{s.n_claims} claims ({counts or 'none'}); factual precision {precision}"
 
 
+def judge_stats_line(report: Report) -> str | None:
+    """What a staged judge (the cascade) did: claims per stage and the LLM's calls, tokens and cost."""
+    s = report.judge_stats
+    if s is None:
+        return None
+    kept = f", {s.llm_unscored} unjudged by the LLM kept the fast verdict" if s.llm_unscored else ""
+    return (
+        f"cascade: {s.fast} claims decided by the fast verifier, {s.llm} sent to the LLM{kept}; "
+        f"LLM calls {s.llm_calls}, tokens {s.prompt_tokens} in / {s.completion_tokens} out, cost ${s.cost_usd:.4f}"
+    )
+
+
 def rag_lines(report: Report) -> list[str]:
     """Citation and answer-metric lines of a RAG report (none for a plain report)."""
     lines = []
@@ -76,5 +88,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
     else:
         console.print(report_table(report))
         console.print(summary_line(report))
+    stages = judge_stats_line(report)
+    if stages is not None:
+        console.print(stages)
     for line in rag_lines(report):
         console.print(line)

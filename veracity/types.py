@@ -108,13 +108,45 @@ class Summary(_Frozen):
         return cls(counts=counts, n_claims=len(results), n_scored=scored, factual_precision=precision)
 
 
+class JudgeStats(_Frozen):
+    """What a staged judge (the confidence-gated cascade) did for a set of claims.
+
+    `fast`: claims the fast verifier decided; `llm`: claims sent to the LLM (fast P(supported) inside
+    the band), of which `llm_unscored` the LLM could not judge (the fast verdict stands);
+    `llm_calls`: LLM requests that reached the provider (cache hits excluded), with their tokens and cost.
+    """
+
+    fast: int = Field(default=0, ge=0)
+    llm: int = Field(default=0, ge=0)
+    llm_unscored: int = Field(default=0, ge=0)
+    llm_calls: int = Field(default=0, ge=0)
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+    cost_usd: float = Field(default=0.0, ge=0.0)
+
+    def __add__(self, other: "JudgeStats") -> "JudgeStats":
+        return JudgeStats(**{name: getattr(self, name) + getattr(other, name) for name in JudgeStats.model_fields})
+
+    @classmethod
+    def total(cls, parts: "list[JudgeStats]") -> "JudgeStats":
+        out = cls()
+        for part in parts:
+            out = out + part
+        return out
+
+
 class Report(_Frozen):
-    """Every claim of a checked text with its verdict, and the summary."""
+    """Every claim of a checked text with its verdict, and the summary.
+
+    `judge_stats` is set only by staged judges (the cascade): how many claims each stage decided and
+    what the LLM stage cost; None for single-stage judges.
+    """
 
     text: str
     results: list[ClaimResult]
     summary: Summary
+    judge_stats: JudgeStats | None = None
 
     @classmethod
-    def of(cls, text: str, results: list[ClaimResult]) -> "Report":
-        return cls(text=text, results=results, summary=Summary.of(results))
+    def of(cls, text: str, results: list[ClaimResult], judge_stats: JudgeStats | None = None) -> "Report":
+        return cls(text=text, results=results, summary=Summary.of(results), judge_stats=judge_stats)

@@ -65,11 +65,19 @@ def register_extractor(name: str) -> Callable[[F], F]:
 
 
 def get_extractor(name: str | ClaimExtractor = "spacy", **kwargs: object) -> ClaimExtractor:
-    """Build the extractor registered as `name` with `kwargs`; an extractor instance is returned as is."""
+    """Build the extractor registered as `name` with `kwargs`; an extractor instance is returned as is.
+
+    `name` may carry a model after a colon, like judge specs: "llm:gpt-4o-mini" builds the "llm"
+    extractor with `model="gpt-4o-mini"` (the first colon splits, so "llm:ollama/llama3.1:8b" works).
+    """
     if not isinstance(name, str):
         return name
+    import veracity.claims.llm_extractor  # noqa: F401  (registers the built-in "llm")
     import veracity.claims.spacy_extractor  # noqa: F401  (registers the built-in "spacy")
 
+    backend, sep, model = name.partition(":")
+    if sep and name not in EXTRACTORS.names() and backend in EXTRACTORS.names():
+        return EXTRACTORS.create(backend, model=model, **kwargs)
     return EXTRACTORS.create(name, **kwargs)
 
 
