@@ -126,7 +126,8 @@ def test_a_claim_sharing_no_word_with_the_text_is_not_located() -> None:
 
 
 @local
-def test_registry_builds_the_llm_stages_from_specs() -> None:
+def test_registry_builds_the_llm_stages_from_specs(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("VERACITY_CACHE_DIR", str(tmp_path))
     extractor = get_extractor("llm:local/smollm2")
     assert isinstance(extractor, LLMClaimExtractor) and isinstance(extractor, ClaimExtractor)
     assert extractor.model == "local/smollm2"
