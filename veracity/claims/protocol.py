@@ -1,52 +1,21 @@
-"""The `ClaimExtractor` protocol, a small name -> factory registry, and the stage's errors."""
+"""The `ClaimExtractor` protocol, its registry, and the stage's errors."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from veracity.errors import EmptyInputError, VeracityError
+from veracity.registry import Registry, UnknownComponentError
 from veracity.types import Claim
 
-T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., object])
 
-
-class UnknownComponentError(VeracityError, ValueError):
-    """A registry was asked for a name nobody registered."""
+__all__ = ["EXTRACTORS", "ClaimExtractor", "InvalidInputTypeError", "UnknownComponentError", "check_text", "get_extractor", "register_extractor"]
 
 
 class InvalidInputTypeError(VeracityError, TypeError):
     """The text to check is not a `str`."""
-
-
-class Registry(Generic[T]):
-    """Maps a name to a factory (a class or function) that builds a `T` from keyword options."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._factories: dict[str, Callable[..., T]] = {}
-
-    def register(self, name: str) -> Callable[[F], F]:
-        """Decorator: register a factory under `name` (a later registration replaces it)."""
-
-        def decorate(factory: F) -> F:
-            self._factories[name] = factory  # type: ignore[assignment]
-            return factory
-
-        return decorate
-
-    def names(self) -> list[str]:
-        return sorted(self._factories)
-
-    def create(self, name: str, **kwargs: object) -> T:
-        """Build the component registered as `name`; unknown names list the known ones."""
-        try:
-            factory = self._factories[name]
-        except KeyError:
-            known = ", ".join(self.names()) or "none"
-            raise UnknownComponentError(f"unknown {self.kind} {name!r}; known: {known}") from None
-        return factory(**kwargs)
 
 
 @runtime_checkable
@@ -56,7 +25,9 @@ class ClaimExtractor(Protocol):
     def extract(self, text: str) -> list[Claim]: ...
 
 
-EXTRACTORS: Registry[ClaimExtractor] = Registry("claim extractor")
+EXTRACTORS: Registry[ClaimExtractor] = Registry(
+    "claim extractor", {"spacy": "veracity.claims.spacy_extractor", "llm": "veracity.claims.llm_extractor"}
+)
 
 
 def register_extractor(name: str) -> Callable[[F], F]:
@@ -72,11 +43,8 @@ def get_extractor(name: str | ClaimExtractor = "spacy", **kwargs: object) -> Cla
     """
     if not isinstance(name, str):
         return name
-    import veracity.claims.llm_extractor  # noqa: F401  (registers the built-in "llm")
-    import veracity.claims.spacy_extractor  # noqa: F401  (registers the built-in "spacy")
-
     backend, sep, model = name.partition(":")
-    if sep and name not in EXTRACTORS.names() and backend in EXTRACTORS.names():
+    if sep and name not in EXTRACTORS and backend in EXTRACTORS:
         return EXTRACTORS.create(backend, model=model, **kwargs)
     return EXTRACTORS.create(name, **kwargs)
 

@@ -1,11 +1,11 @@
-"""The `Judge` protocol and a registry of judge backends by name."""
+"""The `Judge` protocol and the registry of judge backends by name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from veracity.errors import VeracityError
+from veracity.registry import Registry
 from veracity.types import Claim, Evidence, Verdict
 
 
@@ -18,24 +18,23 @@ class Judge(Protocol):
     def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]: ...
 
 
-_JUDGES: dict[str, Callable[..., Judge]] = {}
+JUDGES: Registry[Judge] = Registry(
+    "judge backend",
+    {"nli": "veracity.judges.nli", "llm": "veracity.judges.llm_verifier", "cascade": "veracity.judges.cascade"},
+)
 
 
 def register_judge(name: str) -> Callable[[Callable[..., Judge]], Callable[..., Judge]]:
-    def add(factory: Callable[..., Judge]) -> Callable[..., Judge]:
-        _JUDGES[name] = factory
-        return factory
-
-    return add
+    """Decorator registering a judge factory taking the model name as its first argument."""
+    return JUDGES.register(name)
 
 
 def get_judge(spec: str | Judge = "default", **kwargs) -> Judge:
-    """A judge from a spec: a Judge instance, "<backend>:<model>" (e.g. "nli:default"), or an NLI model name/path."""
+    """A judge from a spec: a Judge instance, "<backend>:<model>" (e.g. "nli:default", "llm:gpt-4o-mini"),
+    or an NLI model name or path."""
     if not isinstance(spec, str):
         return spec
     backend, sep, model = spec.partition(":")
-    if sep and backend in _JUDGES:
-        return _JUDGES[backend](model, **kwargs)
-    if "nli" not in _JUDGES:
-        raise VeracityError(f"unknown judge {spec!r}; known backends: {sorted(_JUDGES)}")
-    return _JUDGES["nli"](spec, **kwargs)
+    if sep and backend in JUDGES:
+        return JUDGES.factory(backend)(model, **kwargs)
+    return JUDGES.factory("nli")(spec, **kwargs)

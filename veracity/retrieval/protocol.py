@@ -1,12 +1,11 @@
-"""The `Retriever` protocol and a small name -> factory registry."""
+"""The `Retriever` protocol and its registry."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from veracity.retrieval.errors import InvalidArgumentError
+from veracity.registry import Registry
 from veracity.types import Evidence
 
 
@@ -22,9 +21,10 @@ class Retriever(Protocol):
 RetrieverFactory = Callable[..., Retriever]
 _F = TypeVar("_F", bound=RetrieverFactory)
 
-_REGISTRY: dict[str, RetrieverFactory] = {}
 # Built-in retrievers register themselves when their module is imported; imported on first use.
-_BUILTIN_MODULES: dict[str, str] = {"hybrid": "veracity.retrieval.hybrid"}
+RETRIEVERS: Registry[Retriever] = Registry(
+    "retriever", {"hybrid": "veracity.retrieval.hybrid", "kg": "veracity.retrieval.kg.retriever"}
+)
 
 
 def register_retriever(name: str, *, replace: bool = False) -> Callable[[_F], _F]:
@@ -32,27 +32,14 @@ def register_retriever(name: str, *, replace: bool = False) -> Callable[[_F], _F
 
     Registering another factory under a taken name raises unless `replace` is true.
     """
-
-    def decorate(factory: _F) -> _F:
-        existing = _REGISTRY.get(name)
-        if existing is not None and existing is not factory and not replace:
-            raise InvalidArgumentError(f"a retriever named {name!r} is already registered")
-        _REGISTRY[name] = factory
-        return factory
-
-    return decorate
+    return RETRIEVERS.register(name, replace=replace)
 
 
 def available_retrievers() -> list[str]:
     """Names accepted by `get_retriever`."""
-    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
+    return RETRIEVERS.names()
 
 
 def get_retriever(name: str, **kwargs: Any) -> Retriever:
     """Build the retriever registered under `name`, passing `kwargs` to its factory."""
-    if name not in _REGISTRY and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
-    factory = _REGISTRY.get(name)
-    if factory is None:
-        raise InvalidArgumentError(f"unknown retriever {name!r}; available: {', '.join(available_retrievers())}")
-    return factory(**kwargs)
+    return RETRIEVERS.create(name, **kwargs)
