@@ -93,14 +93,16 @@ class CitationRow:
     confusion: tuple[int, int, int, int] | None  # sentences: (supported, not) x (attributable, not)
 
 
+LEXICAL_THRESHOLD = 0.5  # the baseline's cut, as in benchmarks/verifier.py
+
 class Verifier:
     """Our verifier as a scorer: calibrated P(supported), supported at or above `threshold`."""
 
-    def __init__(self, model: str, threshold: float) -> None:
+    def __init__(self, model: str, threshold: float | None) -> None:
         from veracity.judges.nli import NLIJudge
 
         self.judge = NLIJudge(model)
-        self.threshold = threshold
+        self.threshold = self.judge.threshold if threshold is None else threshold  # default: the model's tuned cut
 
     def probabilities(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[float]:
         """Calibrated P(supported) for each (premise, hypothesis) pair, in one batched pass."""
@@ -165,7 +167,7 @@ def subset_row(name: str, labels: list[int], probs: list[float], lexical: list[f
         positives=sum(labels) / len(labels),
         bacc=balanced_accuracy(labels, [int(p >= threshold) for p in probs]),
         auc=roc_auc(labels, probs),
-        lex_bacc=balanced_accuracy(labels, [int(s >= threshold) for s in lexical]),
+        lex_bacc=balanced_accuracy(labels, [int(s >= LEXICAL_THRESHOLD) for s in lexical]),
         lex_auc=roc_auc(labels, lexical),
     )
 
@@ -260,7 +262,7 @@ def part_b(answers: list[dict[str, Any]], verifier: Verifier, threshold: float) 
     start = time.perf_counter()
     model = score_answers(answers, lambda _: verifier.entails)
     elapsed = time.perf_counter() - start
-    lexical = score_answers(answers, lambda _: lexical_entails(threshold))
+    lexical = score_answers(answers, lambda _: lexical_entails(LEXICAL_THRESHOLD))
     rows = [
         citation_row("verifier", answers, model, gold),
         citation_row("lexical", answers, lexical, gold),
@@ -324,7 +326,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--rag", type=Path, default=DEFAULT_RAG, help="RAG answers JSONL (default: %(default)s)")
     ap.add_argument("--model", default="default", help="NLIJudge model name or path (default: %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="AttributionBench rows, seeded sample (default: all)")
-    ap.add_argument("--threshold", type=float, default=0.5, help="P(supported) threshold (default: %(default)s)")
+    ap.add_argument(
+        "--threshold", type=float, default=None,
+        help="calibrated P(supported) threshold of the verifier (default: the model's tuned threshold)",
+    )
     ap.add_argument("--json", dest="json_out", type=Path, default=None, metavar="OUT", help="also write JSON")
     args = ap.parse_args(argv)
     if args.limit is not None and args.limit < 1:
@@ -340,15 +345,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples = subsample(all_examples, args.limit)
         answers = load_answers(args.rag)
         verifier = Verifier(args.model, args.threshold)
-        rows_a, seconds_a = part_a(examples, verifier, args.threshold)
-        rows_b, seconds_b = part_b(answers, verifier, args.threshold)
+        rows_a, seconds_a = part_a(examples, verifier, verifier.threshold)
+        rows_b, seconds_b = part_b(answers, verifier, verifier.threshold)
     except (VeracityError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     model = model_fingerprint(args.model)
     n_sentences = sum(len(a["sentences"]) for a in answers)
     n_attributable = sum(s["label"] == "attributable" for a in answers for s in a["sentences"])
-    print(f"verifier: {model}; supported when calibrated P(supported) >= {args.threshold}")
+    print(
+        f"verifier: {model}; supported when calibrated P(supported) >= {verifier.threshold:.3f}; "
+        f"lexical overlap >= {LEXICAL_THRESHOLD}"
+    )
     print(
         f"\nA. AttributionBench dev sample, claim vs cited reference(s): {len(examples)} of "
         f"{len(all_examples)} rows (seed {SEED!r}); verifier {seconds_a:.0f} s"
@@ -363,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json_out is not None:
         payload = {
             "model": model,
-            "threshold": args.threshold,
+            "threshold": verifier.threshold,
             "limit": args.limit,
             "attributionbench": {"n": len(examples), "rows": [asdict(r) for r in rows_a], "seconds": seconds_a},
             "rag_answers": {
