@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default="local/smollm2", help="litellm model string of the LLM stage")
-    parser.add_argument("--band", default="0.2,0.8", help="low,high: offline P(supported) sent to the LLM")
+    parser.add_argument("--band", default="0.3,0.7", help="low,high: offline P(supported) sent to the LLM")
     parser.add_argument("--no-llm-alone", action="store_true", help="skip the LLM-on-every-pair row")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)

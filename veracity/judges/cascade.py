@@ -1,7 +1,7 @@
 """`CascadeJudge`: the fast offline verifier decides what it is sure of; the LLM judges the rest.
 
 Every claim goes to the fast verifier (our NLI model by default). A claim whose P(supported) falls
-strictly inside `band` (default (0.2, 0.8)) is sent to the slow verifier (an `LLMVerifier`); all others
+strictly inside `band` (default (0.3, 0.7)) is sent to the slow verifier (an `LLMVerifier`); all others
 keep the fast verdict. If the LLM cannot judge a claim (provider failure, unreadable answer) the fast
 verdict stands and its reason says so. `last_run` holds the counts of the latest `verify_many`.
 """
@@ -69,14 +69,15 @@ class CascadeJudge:
     `fast`: a `Judge` or a `get_judge` spec (default: our offline NLI verifier). `slow`: a `Judge`, or an
     LLM model string for an `LLMVerifier` (default `local/smollm2`). `band`: (low, high); a fast
     P(supported) p with low < p < high is sent to `slow`. A fast verdict without a probability (no
-    evidence) is never escalated.
+    evidence) is never escalated. The default band suits a calibrated fast verifier such as ours: a
+    claim goes to the LLM when its fast verdict would be wrong at least 30% of the time.
     """
 
     def __init__(
         self,
         fast: Judge | str | None = None,
         slow: Judge | str | None = None,
-        band: tuple[float, float] = (0.2, 0.8),
+        band: tuple[float, float] = (0.3, 0.7),
     ) -> None:
         low, high = (float(b) for b in band)
         if not 0.0 <= low <= high <= 1.0:
