@@ -140,3 +140,15 @@ def test_judge_on_onnx_gives_verdicts(int8, cache_dir, monkeypatch):
     assert load_nli_model("default", "auto") is load_nli_model("default", "auto")
     scores = judge.predict(["Paris is the capital of France."], ["The capital of France is Paris."])
     assert len(scores) == 1 and abs(scores[0].entailment + scores[0].neutral + scores[0].contradiction - 1) < 1e-6
+
+
+@needs_onnx
+def test_judge_on_onnx_fp32_matches_torch(int8, torch_backend, cache_dir, monkeypatch, nli_pairs):
+    monkeypatch.setenv("VERACITY_CACHE_DIR", str(cache_dir.parent))
+    monkeypatch.setattr(onnx_backend, "export_fp32", None)  # the fp32 export made for the int8 fixture is reused
+    judge = NLIJudge(runtime="onnx-fp32", batch_size=16)
+    assert isinstance(judge.loaded, OnnxClassifierBackend)
+    pairs = nli_pairs[:24]
+    exact = _probabilities(torch_backend, pairs)
+    fp32 = _probabilities(judge.loaded, pairs)
+    assert np.abs(exact - fp32).max() < 1e-3
