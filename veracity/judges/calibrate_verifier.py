@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from veracity.evaluation.metrics import expected_calibration_error
-from veracity.judges.calibration import CALIBRATION_METHODS, calibration_report, fit_calibrator
+from veracity.errors import VeracityError
+from veracity.judges.calibration import CALIBRATION_METHODS, MIN_CALIBRATION_POINTS, calibration_report, fit_calibrator
 from veracity.judges.training_data import load_pool
 from veracity.judges.verifier_model import DEFAULT_MODEL_DIR
 
@@ -84,6 +85,11 @@ def calibrate(model_dir: Path, data_dir: Path | None = None, seed: int = 13, *, 
         scores = raw_support(model_dir, [p.premise for p in pairs], [p.hypothesis for p in pairs])
         groups = ["nli_dev"] * len(pairs)
         source = f"{data_dir.name}/dev*.jsonl, permitted sources"
+    if len(labels) < 2 * MIN_CALIBRATION_POINTS or len(set(labels.tolist())) < 2:
+        raise VeracityError(
+            f"not enough labelled pairs to calibrate on ({len(labels)} from {devsets or data_dir}); "
+            "check the data path (--devsets ROOT of the shared dev sets, or --data the nli_train folder)"
+        )
     order = list(range(len(labels)))
     random.Random(seed).shuffle(order)
     fit_half, test_half = np.array(order[: len(order) // 2]), np.array(order[len(order) // 2 :])
@@ -127,7 +133,10 @@ def main(argv: list[str] | None = None) -> None:
     source.add_argument("--data", type=Path, default=Path("../shared/data/nli_train"), help="the training pool (its dev split)")
     parser.add_argument("--per-set", type=int, default=150, help="with --devsets: at most this many pairs per dev set")
     args = parser.parse_args(argv)
-    metadata = calibrate(args.model_dir, args.data, devsets=args.devsets, per_set=args.per_set)
+    try:
+        metadata = calibrate(args.model_dir, args.data, devsets=args.devsets, per_set=args.per_set)
+    except VeracityError as err:
+        raise SystemExit(f"error: {err}") from None
     print(json.dumps({k: metadata[k] for k in ("calibration_data", "calibration_held_out_ece", "calibration_report")}, indent=2))
     print(f"shipped method: {metadata['calibration']['method']}; threshold: {metadata.get('threshold', 'none (0.5)')}")
 

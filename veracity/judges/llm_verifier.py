@@ -25,11 +25,12 @@ from typing import Literal
 
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.judges.llm._client import CompletionClient, model_name, resolve_client, run_sync
+from veracity.judges.evidence import as_evidence
 from veracity.judges.registry import register_judge
 from veracity.llm.errors import LLMError
 from veracity.llm.types import Completion, TokenLogprob
 from veracity.prompts import load_prompt
-from veracity.types import Claim, Evidence, JudgeStats, Passage, Verdict
+from veracity.types import Claim, Evidence, JudgeStats, Verdict
 
 __all__ = ["DEFAULT_MODEL", "LABEL_WORDS", "LLMVerifier", "label_of_text", "label_of_token", "verdict_distribution"]
 
@@ -102,15 +103,6 @@ def verdict_distribution(logprobs: Sequence[TokenLogprob]) -> tuple[dict[Verdict
 
 def _argmax(distribution: dict[VerdictLabel, float]) -> VerdictLabel:
     return max(distribution, key=lambda label: (distribution[label], _TIE_ORDER[label]))
-
-
-def _as_evidence(item: Evidence | str, j: int) -> Evidence:
-    if isinstance(item, Evidence):
-        return item
-    if not isinstance(item, str):
-        raise VeracityError(f"evidence must be text or Evidence, got {type(item).__name__}")
-    passage = Passage(id=f"e{j + 1}", doc_id=f"e{j + 1}", text=item, start=0, end=len(item))
-    return Evidence(passage=passage, score=0.0, source="given")
 
 
 def _spent(completions: list[Completion]) -> JudgeStats:
@@ -195,7 +187,7 @@ class LLMVerifier:
         text = claim.text if isinstance(claim, Claim) else claim
         if not isinstance(text, str) or not text.strip():
             raise EmptyInputError("a claim to verify is empty")
-        items = [_as_evidence(e, j) for j, e in enumerate(evidence)]
+        items = [as_evidence(e, j) for j, e in enumerate(evidence)]
         shown, block = self.shown_evidence(items)
         if not shown:
             verdict = Verdict(label="not_enough_info", probability=None, reason="no evidence passages to check against")

@@ -11,6 +11,7 @@ from veracity.errors import EmptyInputError, VeracityError
 from veracity.evaluation.baselines import lexical_overlap
 from veracity.judges.calibration import Calibrator, calibrator_from_dict
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
+from veracity.judges.evidence import as_evidence
 from veracity.judges.registry import register_judge
 from veracity.judges.windows import Window, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
@@ -139,7 +140,7 @@ class NLIJudge:
         for text in texts:
             if not text or not text.strip():
                 raise EmptyInputError("a claim to verify is empty")
-        items = [[_as_evidence(e, j) for j, e in enumerate(ev)] for ev in evidence]
+        items = [[as_evidence(e, j) for j, e in enumerate(ev)] for ev in evidence]
         pairs = [(i, e) for i, ev in enumerate(items) for e in ev]
         scored = self.predict_windows([e.passage.text for _, e in pairs], [texts[i] for i, _ in pairs])
         per_claim: list[list[tuple[Evidence, WindowScores]]] = [[] for _ in claims]
@@ -183,14 +184,6 @@ def _most_decisive(scored: list[tuple[NLIScores, Window]], hypothesis: str) -> W
     contra = max(related, key=lambda s: s[0].contradiction)
     best = support if support[0].entailment >= contra[0].contradiction else contra
     return WindowScores(best[0], best[1])
-
-
-def _as_evidence(item: Evidence | str, j: int) -> Evidence:
-    if isinstance(item, Evidence):
-        return item
-    if not isinstance(item, str):
-        raise VeracityError(f"evidence must be text or Evidence, got {type(item).__name__}")
-    return Evidence(passage=Passage(id=f"e{j + 1}", doc_id=f"e{j + 1}", text=item, start=0, end=len(item)), score=0.0, source="given")
 
 
 def _narrow(evidence: Evidence, ws: WindowScores) -> Evidence:
