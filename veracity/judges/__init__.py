@@ -1,26 +1,47 @@
 """Verdicts: the NLI verifier (ours offline by default, any HF NLI / MiniCheck model by name), calibration,
 the LLM verifier and the confidence-gated cascade of both, and LLM judges (TrustJudge pointwise scoring,
-both-order pairwise comparison, cycle-free ranking)."""
+both-order pairwise comparison, cycle-free ranking).
 
-from veracity.judges.cascade import CascadeJudge, CascadeStats
-from veracity.judges.llm import Preference, PairwiseJudge, PointwiseJudge, Ranking, Score, rank
-from veracity.judges.llm_verifier import LLMVerifier
-from veracity.judges.nli import NLIJudge, NLIScores
-from veracity.judges.registry import Judge, get_judge, register_judge
+Names are imported lazily: ``import veracity.judges.llm`` (or ``from veracity.judges import PointwiseJudge``)
+never loads torch; only building an NLI judge does.
+"""
 
-__all__ = [
-    "CascadeJudge",
-    "CascadeStats",
-    "Judge",
-    "LLMVerifier",
-    "NLIJudge",
-    "NLIScores",
-    "PairwiseJudge",
-    "PointwiseJudge",
-    "Preference",
-    "Ranking",
-    "Score",
-    "get_judge",
-    "rank",
-    "register_judge",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from veracity.judges.cascade import CascadeJudge, CascadeStats
+    from veracity.judges.llm import PairwiseJudge, PointwiseJudge, Preference, Ranking, Score, rank
+    from veracity.judges.llm_verifier import LLMVerifier
+    from veracity.judges.nli import NLIJudge, NLIScores
+    from veracity.judges.registry import Judge, get_judge, register_judge
+
+_EXPORTS = {
+    "CascadeJudge": "veracity.judges.cascade",
+    "CascadeStats": "veracity.judges.cascade",
+    "Judge": "veracity.judges.registry",
+    "LLMVerifier": "veracity.judges.llm_verifier",
+    "NLIJudge": "veracity.judges.nli",
+    "NLIScores": "veracity.judges.nli",
+    "PairwiseJudge": "veracity.judges.llm",
+    "PointwiseJudge": "veracity.judges.llm",
+    "Preference": "veracity.judges.llm",
+    "Ranking": "veracity.judges.llm",
+    "Score": "veracity.judges.llm",
+    "get_judge": "veracity.judges.registry",
+    "rank": "veracity.judges.llm",
+    "register_judge": "veracity.judges.registry",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'veracity.judges' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -45,6 +45,11 @@ class TrainConfig:
     threads: int = 0
     checkpoint_every: int = 500
     init: str = ""  # start from a verifier saved by this script instead of the base encoder
+    counterfactual: int = 0  # entailed claims with one grounded word, negation, number or name changed
+    deletions: int = 0  # deciding evidence among other text, and the same text without it (minimal pairs)
+    identity: int = 0  # a claim against itself or quoted in a document (entailed)
+    documents: bool = False  # add the FactCG document-level minimal pairs (train_doc_2way.jsonl)
+    bf16: bool = False  # bfloat16 autocast on CPU (about 1.6x faster where the CPU has avx512_bf16)
 
 
 def pair_loss(logits: torch.Tensor, labels: list[str]) -> torch.Tensor:
@@ -118,11 +123,15 @@ def train(config: TrainConfig) -> dict:
         n_hard_negatives=config.hard_negatives,
         n_random_neutrals=config.random_neutrals,
         n_in_documents=config.in_documents,
+        n_counterfactual=config.counterfactual,
+        n_deletions=config.deletions,
+        n_identity=config.identity,
+        documents=config.documents,
         seed=config.seed,
     )
     if config.max_pairs:
         pairs = pairs[: config.max_pairs]
-    dev = load_pool(data_dir, "dev")
+    dev = load_pool(data_dir, "dev", documents=config.documents)
     print(f"training pairs: {len(pairs)} ({describe(pairs)})", flush=True)
 
     model, tokenizer = load_verifier(Path(config.init)) if config.init else new_classifier()
@@ -147,7 +156,9 @@ def train(config: TrainConfig) -> dict:
         for batch in length_bucketed_batches(pairs, config.batch_size, rng):
             if step >= total_steps or time.time() >= deadline:
                 break
-            loss = pair_loss(model(**encode(tokenizer, batch, config.max_length)).logits, [p.label for p in batch])
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                logits = model(**encode(tokenizer, batch, config.max_length)).logits
+            loss = pair_loss(logits.float(), [p.label for p in batch])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
@@ -182,7 +193,10 @@ def train(config: TrainConfig) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     for field, default in asdict(TrainConfig()).items():
-        parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default)
+        if isinstance(default, bool):
+            parser.add_argument(f"--{field.replace('_', '-')}", action="store_true", default=default)
+        else:
+            parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default)
     args = parser.parse_args(argv)
     train(TrainConfig(**vars(args)))
 

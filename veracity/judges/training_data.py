@@ -42,6 +42,7 @@ DEFAULT_CAPS: dict[str, int] = {
     "med": 800,
     "help_gold": 200,
     "mnli_negation_contradictions(HANS repo)": 300,
+    "cg2c_doc(FactCG)": 10_000,
 }
 
 
@@ -69,9 +70,14 @@ def read_pairs(path: Path) -> list[TrainingPair]:
     return pairs
 
 
-def load_pool(data_dir: Path, split: str = "train") -> list[TrainingPair]:
-    """The 3-way and 2-way files of a split, restricted to permitted sources."""
+def load_pool(data_dir: Path, split: str = "train", *, documents: bool = False) -> list[TrainingPair]:
+    """The 3-way and 2-way files of a split, restricted to permitted sources.
+
+    ``documents=True`` adds the document-level minimal pairs (``{split}_doc_2way.jsonl``, FactCG CG2C-doc).
+    """
     files = [data_dir / f"{split}.jsonl", data_dir / f"{split}_2way.jsonl"]
+    if documents:
+        files.append(data_dir / f"{split}_doc_2way.jsonl")
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise InputFormatError(f"training data not found: {', '.join(missing)}")
@@ -94,8 +100,9 @@ _NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*\b")
 
 
-def _swap_number(text: str, rng: random.Random) -> str | None:
-    matches = list(_NUMBER.finditer(text))
+def swap_number(text: str, rng: random.Random, premise: str | None = None) -> str | None:
+    """Change one number of ``text`` (a year by a few years); with ``premise``, only a number the premise states."""
+    matches = [m for m in _NUMBER.finditer(text) if premise is None or m.group() in premise]
     if not matches:
         return None
     match = rng.choice(matches)
@@ -115,7 +122,8 @@ def _swap_number(text: str, rng: random.Random) -> str | None:
     return text[: match.start()] + new + text[match.end() :]
 
 
-def _swap_name(text: str, premise: str, names: list[str], rng: random.Random) -> str | None:
+def swap_name(text: str, premise: str, names: list[str], rng: random.Random) -> str | None:
+    """Replace one name that the premise mentions by another name from the pool."""
     mentions = [m for m in _NAME.finditer(text) if m.start() > 0 and m.group() in premise]
     if not mentions or not names:
         return None
@@ -139,8 +147,8 @@ def hard_negatives(pairs: list[TrainingPair], n: int, rng: random.Random) -> lis
     for pair in entailed:
         if len(made) >= n:
             break
-        swapped = _swap_number(pair.hypothesis, rng) if rng.random() < 0.5 else None
-        swapped = swapped or _swap_name(pair.hypothesis, pair.premise, names, rng)
+        swapped = swap_number(pair.hypothesis, rng) if rng.random() < 0.5 else None
+        swapped = swapped or swap_name(pair.hypothesis, pair.premise, names, rng)
         if swapped:
             made.append(TrainingPair(pair.premise, swapped, "contradiction", f"hard_negative/{pair.source}"))
     return made
@@ -186,19 +194,34 @@ def build_mixture(
     n_hard_negatives: int = 3000,
     n_random_neutrals: int = 0,
     n_in_documents: int = 0,
+    n_counterfactual: int = 0,
+    n_deletions: int = 0,
+    n_identity: int = 0,
+    documents: bool = False,
     seed: int = 13,
 ) -> list[TrainingPair]:
+    """The seeded training mixture: capped pool pairs plus the synthetic kinds asked for.
+
+    The contrastive kinds (counterfactual swaps, sentence deletions, identity) are described in
+    :mod:`veracity.judges.training_contrast`; ``documents`` adds the FactCG document minimal pairs.
+    """
+    from veracity.judges.training_contrast import counterfactual_swaps, identity_pairs, sentence_deletions
+
     rng = random.Random(seed)
-    pool = load_pool(data_dir, "train")
+    pool = load_pool(data_dir, "train", documents=documents)
     mixture = cap_sources(pool, caps or DEFAULT_CAPS, rng)
     mixture += hard_negatives(pool, n_hard_negatives, rng)
     mixture += random_neutrals(mixture, n_random_neutrals, rng)
     mixture += claims_in_documents(mixture, n_in_documents, rng)
+    real = [p for p in pool if p.source != "cg2c_doc(FactCG)"]
+    mixture += counterfactual_swaps(real, n_counterfactual, rng)
+    mixture += sentence_deletions(real, n_deletions, rng)
+    mixture += identity_pairs(real, n_identity, rng)
     rng.shuffle(mixture)
     return mixture
 
 
 def describe(pairs: list[TrainingPair]) -> str:
-    synthetic = ("hard_negative", "random_neutral", "in_document")
+    synthetic = ("hard_negative", "random_neutral", "in_document", "counterfactual_", "deletion_", "identity")
     counts = Counter(p.source.split("/")[0] if p.source.startswith(synthetic) else p.source for p in pairs)
     return ", ".join(f"{source}={n}" for source, n in counts.most_common())
