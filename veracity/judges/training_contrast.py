@@ -123,26 +123,30 @@ def counterfactual_swaps(pairs: list[TrainingPair], n: int, rng: random.Random) 
     return made
 
 
-def _document(core: str | None, fillers: list[str], rng: random.Random, target_chars: int) -> tuple[list[str], int]:
-    """Filler sentences around an optional core, and the core's position (-1 when absent)."""
+def _document(
+    core: str | None, fillers: list[str], rng: random.Random, target_chars: float, avoid: set[str] | None = None
+) -> list[str]:
+    """Random filler sentences (none restating ``avoid``'s words) around an optional core, in random order."""
     context: list[str] = []
-    while sum(len(c) + 1 for c in context) < target_chars:
-        context.append(rng.choice(fillers))
-    position = -1
+    for _ in range(200):
+        if sum(len(c) + 1 for c in context) >= target_chars:
+            break
+        filler = rng.choice(fillers)
+        if filler != core and filler not in context and (not avoid or _overlap(avoid, filler) < 0.5):
+            context.append(filler)
     if core is not None:
-        position = rng.randrange(len(context) + 1)
-        context.insert(position, core)
-    return context, position
+        context.insert(rng.randrange(len(context) + 1), core)
+    return context
 
 
 def sentence_deletions(pairs: list[TrainingPair], n: int, rng: random.Random, max_chars: int = 900) -> list[TrainingPair]:
     """Minimal pairs: the deciding evidence among other text (label kept) and the same text without it.
 
     Fillers come from other pairs of the same source where possible, so the document stays on topic
-    and the model cannot tell the two halves apart by topic alone.
+    and the model cannot tell the two halves apart by topic alone; a filler that shares half of the
+    claim's content words is never used.
     """
-    decided = [p for p in pairs if p.label in DECIDED + ("not_entailment",) and len(p.premise) < max_chars // 2]
-    decided = [p for p in decided if p.label != "not_entailment"] or decided
+    decided = [p for p in pairs if p.label in DECIDED and len(p.premise) < max_chars // 2]
     by_source: dict[str, list[str]] = {}
     for p in pairs:
         if len(p.premise) < 350:
@@ -154,11 +158,10 @@ def sentence_deletions(pairs: list[TrainingPair], n: int, rng: random.Random, ma
     for pair in rng.sample(decided, min(n // 2, len(decided))):
         pool = by_source.get(pair.source, [])
         pool = pool if len(pool) >= 20 else every
-        claim_words = _words(pair.hypothesis)
-        pool = [s for s in pool if s != pair.premise and _overlap(claim_words, s) < 0.5]
-        if not pool:
+        fillers = _document(None, pool, rng, max_chars * rng.uniform(0.3, 0.9), avoid=_words(pair.hypothesis))
+        fillers = [f for f in fillers if f != pair.premise]
+        if not fillers:
             continue
-        fillers, _ = _document(None, pool, rng, max_chars * rng.uniform(0.3, 0.9))
         with_core = list(fillers)
         with_core.insert(rng.randrange(len(fillers) + 1), pair.premise)
         made.append(TrainingPair(" ".join(with_core), pair.hypothesis, pair.label, f"deletion_kept/{pair.source}"))
@@ -177,6 +180,6 @@ def identity_pairs(pairs: list[TrainingPair], n: int, rng: random.Random, max_ch
         if rng.random() < 0.5:
             made.append(TrainingPair(claim, claim, "entailment", "identity/self"))
         else:
-            context, _ = _document(claim, fillers, rng, max_chars * rng.uniform(0.2, 1.0))
+            context = _document(claim, fillers, rng, max_chars * rng.uniform(0.2, 1.0))
             made.append(TrainingPair(" ".join(context), claim, "entailment", "identity/quoted"))
     return made
