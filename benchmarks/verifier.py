@@ -11,6 +11,16 @@ ROC-AUC, and for the model its expected calibration error and throughput
 `ece_cal` / `bacc_cal`: after the model's shipped calibration map, at its tuned threshold. Those are
 fitted on the calibration half of each set (`veracity.evaluation.splits`), so by default only the
 evaluation half is scored (`--half`).
+
+Generalisation (printed after the table; `veracity.evaluation.loso`): per set, AUC and balanced accuracy
+at `--threshold` (raw) and at the shipped threshold (calibrated); the mean and the worst set; and
+leave-one-set-out (LOSO) figures for what is fitted on dev data: the calibration map and decision
+threshold are refitted with the shipped recipe on the scored pairs of every other set (non-commercial
+sets are scored, never fitted on) and applied to the left-out set, whose ECE and balanced accuracy at that
+threshold are reported. The lexical baseline gets the same LOSO recipe. `--views` adds other views of
+the sets (`veracity.evaluation.views`: rationale sentences, one sentence, whole chunks, deleted evidence,
+...), each scored with the LOSO map fitted without its set. `distinct calibrated values`: how many
+different probabilities the shipped map gave on the scored pairs (its resolution).
 """
 
 from __future__ import annotations
@@ -32,7 +42,9 @@ if (
 
 from veracity.errors import VeracityError  # noqa: E402
 from veracity.evaluation.baselines import lexical_overlap  # noqa: E402
-from veracity.evaluation.devsets import DEVSETS, ClaimEvidencePair, load_all  # noqa: E402
+from veracity.evaluation.devsets import DEVSETS, NON_COMMERCIAL, ClaimEvidencePair, load_all  # noqa: E402
+from veracity.evaluation.loso import Fitted, SetScores, leave_one_set_out  # noqa: E402
+from veracity.evaluation.views import VIEWS, load_view, view_names  # noqa: E402
 from veracity.evaluation.splits import HALVES, select_half  # noqa: E402
 from veracity.evaluation.metrics import (  # noqa: E402
     balanced_accuracy,
@@ -201,6 +213,118 @@ def render(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class Generalisation:
+    """How one set (or view) fares: raw and shipped-threshold figures, and leave-one-set-out ones."""
+
+    name: str
+    n: int
+    auc: float | None
+    bacc_raw: float | None  # raw P(entailment) >= --threshold
+    bacc_shipped: float | None  # calibrated P >= the shipped threshold
+    loso_ece: float | None
+    loso_threshold: float | None
+    loso_bacc: float | None
+    lex_auc: float | None
+    lex_bacc_raw: float
+    lex_loso_bacc: float | None
+
+
+def loso_fits(rows: Sequence[Row], which: str) -> dict[str, Fitted]:
+    """Set name -> map and threshold fitted on the other sets' scores (`which`: "model" or "lexical")."""
+    sets: dict[str, SetScores] = {}
+    for r in rows:
+        scored = getattr(r, which)
+        if scored is not None:
+            sets[r.dataset] = SetScores(scored.probabilities, scored.labels)
+    if len([name for name in sets if name not in NON_COMMERCIAL]) < 2:
+        return {}
+    return {name: fitted for name, (fitted, _) in leave_one_set_out(sets, NON_COMMERCIAL).items()}
+
+
+def _loso(fitted: Fitted | None, scored: Scored | None) -> tuple[float | None, float | None]:
+    if fitted is None or scored is None:
+        return None, None
+    probs = fitted.probabilities(scored.probabilities)
+    return (
+        expected_calibration_error(scored.labels, probs),
+        balanced_accuracy(scored.labels, [int(p >= fitted.threshold) for p in probs]),
+    )
+
+
+def generalisation(
+    name: str, dataset: str, model: Scored | None, lexical: Scored, fits: dict[str, Fitted], lex_fits: dict[str, Fitted]
+) -> Generalisation:
+    """The generalisation row of one set or view; LOSO maps are those fitted without ``dataset``."""
+    ece, bacc = _loso(fits.get(dataset), model)
+    _, lex_bacc = _loso(lex_fits.get(dataset), lexical)
+    fitted = fits.get(dataset)
+    return Generalisation(
+        name=name,
+        n=len(lexical.labels),
+        auc=None if model is None else model.auc,
+        bacc_raw=None if model is None else model.bacc,
+        bacc_shipped=None if model is None else model.bacc_calibrated,
+        loso_ece=ece,
+        loso_threshold=None if fitted is None else fitted.threshold,
+        loso_bacc=bacc,
+        lex_auc=lexical.auc,
+        lex_bacc_raw=lexical.bacc,
+        lex_loso_bacc=lex_bacc,
+    )
+
+
+_GEN_COLUMNS = ("auc", "bacc_raw", "bacc_shipped", "loso_ece", "loso_threshold", "loso_bacc", "lex_auc", "lex_bacc_raw", "lex_loso_bacc")
+
+
+def summarise(gens: Sequence[Generalisation]) -> dict[str, dict[str, float | str | None]]:
+    """Mean and worst (lowest; highest for ECE) of every column, with the worst set's name."""
+    out: dict[str, dict[str, float | str | None]] = {"mean": {}, "worst": {}, "worst_set": {}}
+    for col in _GEN_COLUMNS:
+        vals = [(getattr(g, col), g.name) for g in gens if getattr(g, col) is not None]
+        out["mean"][col] = _mean([v for v, _ in vals])
+        if not vals or col == "loso_threshold":
+            out["worst"][col] = out["worst_set"][col] = None
+            continue
+        worst = max(vals) if col == "loso_ece" else min(vals)
+        out["worst"][col], out["worst_set"][col] = worst
+    return out
+
+
+def render_generalisation(gens: Sequence[Generalisation], title: str, raw_threshold: float, shipped: float) -> str:
+    """Fixed-width generalisation table with mean and worst rows."""
+    head = (
+        f"{'set / view':<27}{'n':>5} | {'auc':>6}{f'b@{raw_threshold:g}':>8}{f'b@{shipped:.3f}':>8} | "
+        f"{'loso_ece':>8}{'loso_thr':>9}{'loso_b':>7} | {'lex auc':>7}{f'lex@{raw_threshold:g}':>8}{'lex_loso':>9}"
+    )
+    rule = "-" * len(head)
+    lines = [title, head, rule]
+
+    def line(label: str, n: str, v: dict[str, float | str | None]) -> str:
+        f = {k: _fmt(v.get(k) if isinstance(v.get(k), float) else None) for k in _GEN_COLUMNS}
+        return (
+            f"{label:<27}{n:>5} | {f['auc']:>6}{f['bacc_raw']:>8}{f['bacc_shipped']:>8} | "
+            f"{f['loso_ece']:>8}{f['loso_threshold']:>9}{f['loso_bacc']:>7} | "
+            f"{f['lex_auc']:>7}{f['lex_bacc_raw']:>8}{f['lex_loso_bacc']:>9}"
+        )
+
+    for g in gens:
+        lines.append(line(g.name, str(g.n), asdict(g)))
+    summary = summarise(gens)
+    lines += [rule, line("mean", str(sum(g.n for g in gens)), summary["mean"]), line("worst", "", summary["worst"])]
+    names = {"bacc_shipped": f"b@{shipped:.3f}", "auc": "auc", "loso_bacc": "loso_b", "lex_bacc_raw": f"lex@{raw_threshold:g}"}
+    worst = ", ".join(f"{label} {summary['worst_set'][col]}" for col, label in names.items() if summary["worst_set"][col])
+    lines.append(f"worst set by {worst}")
+    return "\n".join(lines)
+
+
+def distinct_values(models: Sequence[Scored]) -> int | None:
+    """How many different calibrated probabilities (to 6 decimals) the shipped map gave."""
+    if not models or any(m.calibrated is None for m in models):
+        return None
+    return len({round(p, 6) for m in models for p in m.calibrated or []})
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     ap = argparse.ArgumentParser(
@@ -250,6 +374,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="also write the table as JSON",
     )
     ap.add_argument(
+        "--views",
+        default="all",
+        help="other views of the sets to score too: 'all' (of the chosen sets), 'none', or a comma-separated "
+        f"list of {', '.join(VIEWS)} (default: %(default)s)",
+    )
+    ap.add_argument(
         "--baseline-only",
         action="store_true",
         help="skip the model; report the lexical baseline only",
@@ -257,6 +387,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         ap.error("--limit must be >= 1")
+    if args.views not in ("all", "none"):
+        unknown = [v for v in args.views.split(",") if v.strip() and v.strip() not in VIEWS]
+        if unknown:
+            ap.error(f"unknown view(s) {', '.join(unknown)}; known: {', '.join(VIEWS)}")
     return args
 
 
@@ -295,17 +429,48 @@ def main(argv: Sequence[str] | None = None) -> int:
                     cosine=None if args.baseline_only else evaluate(cosine_scorer, pairs, args.threshold),
                 )
             )
+        if not rows:
+            print(f"error: no dev sets found under {args.data}", file=sys.stderr)
+            return 1
+        chosen = (
+            []
+            if args.views == "none"
+            else view_names([r.dataset for r in rows])
+            if args.views == "all"
+            else [v.strip() for v in args.views.split(",") if v.strip()]
+        )
+        view_rows: list[Row] = []
+        for view in chosen:
+            pairs = subsample(select_half(load_view(view, args.data), args.half), args.limit, f"20240917-bench-{view}")
+            if pairs:
+                view_rows.append(
+                    Row(
+                        dataset=view,
+                        n=len(pairs),
+                        positives=sum(p.label for p in pairs) / len(pairs),
+                        model=None if scorer is None else evaluate(scorer, pairs, args.threshold, calibrate, cal_threshold),
+                        lexical=evaluate(lexical_scorer, pairs, args.threshold),
+                    )
+                )
+        fits, lex_fits = loso_fits(rows, "model"), loso_fits(rows, "lexical")
     except VeracityError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if not rows:
-        print(f"error: no dev sets found under {args.data}", file=sys.stderr)
         return 1
     print(render(rows))
     models = [r.model for r in rows if r.model is not None]
     pooled = pooled_ece(models) if models else None
     if pooled is not None:
         print(f"pooled over all sets (n={pooled[2]}): ECE raw {_fmt(pooled[0])}, calibrated {_fmt(pooled[1])}")
+    distinct = distinct_values(models)
+    if distinct is not None:
+        print(f"distinct calibrated values over the sets' pairs: {distinct} (n={sum(len(m.labels) for m in models)})")
+    gens = [generalisation(r.dataset, r.dataset, r.model, r.lexical, fits, lex_fits) for r in rows]
+    view_gens = [generalisation(r.dataset, r.dataset.split(".", 1)[0], r.model, r.lexical, fits, lex_fits) for r in view_rows]
+    print()
+    print(render_generalisation(gens, "generalisation over the dev sets (LOSO: map and threshold fitted on the other sets)", args.threshold, cal_threshold))
+    if view_gens:
+        print()
+        print(render_generalisation(view_gens, "other views (LOSO: map and threshold fitted without the view's set)", args.threshold, cal_threshold))
     if args.json_out is not None:
         payload = {
             "model": None if args.baseline_only else args.model,
@@ -324,6 +489,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "model_pooled_ece_calibrated": None if pooled is None else pooled[1],
                 "lexical_bacc": _mean([r.lexical.bacc for r in rows]),
                 "lexical_auc": _mean([r.lexical.auc for r in rows]),
+            },
+            "distinct_calibrated_values": distinct,
+            "generalisation": {"sets": [asdict(g) for g in gens], **summarise(gens)},
+            "views": {
+                "rows": [asdict(r) for r in view_rows],
+                "generalisation": [asdict(g) for g in view_gens],
+                **(summarise(view_gens) if view_gens else {}),
             },
         }
         args.json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
