@@ -104,9 +104,15 @@ def run_batch(
     *,
     chunk_size: int = 16,
     progress: Callable[[int], None] | None = None,
+    force_mixed: bool = False,
 ) -> BatchStats:
-    """Check every record of `inp` not yet in `out`, appending results chunk by chunk."""
+    """Check every record of `inp` not yet in `out`, appending results chunk by chunk.
+
+    Resuming an output written with another configuration raises `ConfigurationChangedError` unless
+    `force_mixed`; each run's configuration is recorded in `OUT.runs.jsonl` (`veracity.batch_runs`).
+    """
     done = finished_keys(out)
+    _record_configuration(checker, out, len(done), force_mixed)
     records = list(read_records(inp))
     todo = [r for r in records if r.key not in done]
     ok = errors = 0
@@ -125,8 +131,23 @@ def run_batch(
     return BatchStats(total=len(records), skipped=len(records) - len(todo), ok=ok, errors=errors)
 
 
+def _record_configuration(checker: FactChecker, out: Path, resumed_lines: int, force_mixed: bool) -> None:
+    """Refuse to mix configurations in `out` (unless `force_mixed`); record this run's in the sidecar."""
+    from veracity.batch_runs import check_resume, record_run
+
+    spec = checker.run_spec()
+    mixed_with = check_resume(out, spec, force_mixed=force_mixed)
+    record_run(out, spec, resumed_lines=resumed_lines, force_mixed=force_mixed, mixed_with=mixed_with)
+
+
+def _run_id(checker: FactChecker) -> str | None:
+    run_spec = getattr(checker, "run_spec", None)
+    return run_spec().id if callable(run_spec) else None
+
+
 def _check_chunk(checker: FactChecker, chunk: list[BatchRecord]) -> list[tuple[str, bool]]:
-    """One output line per record, and whether it succeeded."""
+    """One output line per record (naming the checker's configuration, `run`), and whether it succeeded."""
+    run = _run_id(checker)
     valid = [r for r in chunk if r.error is None]
     reports: dict[int, Any] = {}
     try:
@@ -143,9 +164,9 @@ def _check_chunk(checker: FactChecker, chunk: list[BatchRecord]) -> list[tuple[s
     for r in chunk:
         outcome = reports.get(r.line, r.error)
         if isinstance(outcome, (str, Exception)):
-            lines.append((_result(r, id=_id(r), status="error", error=str(outcome)), False))
+            lines.append((_result(r, id=_id(r), run=run, status="error", error=str(outcome)), False))
         else:
-            lines.append((_result(r, id=_id(r), status="ok", report=outcome.model_dump(mode="json")), True))
+            lines.append((_result(r, id=_id(r), run=run, status="ok", report=outcome.model_dump(mode="json")), True))
     return lines
 
 

@@ -179,8 +179,12 @@ def batch(
     engine: Annotated[BatchEngine, typer.Option(help="local: this process; ray: a Ray cluster (docs/ray.md).")] = BatchEngine.local,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (--engine ray; default: a local Ray).")] = None,
     workers: Annotated[int, typer.Option(help="Ray actors, each loading the models once (--engine ray).")] = 2,
+    force_mixed: Annotated[bool, typer.Option("--force-mixed", help="Resume an output written with another configuration (recorded in OUT.runs.jsonl).")] = False,
 ) -> None:
-    """Check every record of a JSONL file; malformed lines become error records, the job goes on."""
+    """Check every record of a JSONL file; malformed lines become error records, the job goes on.
+
+    Each run's configuration (models, weights hashes, settings) is recorded in OUT.runs.jsonl and every
+    output line names it; resuming with another configuration is refused unless --force-mixed."""
     from rich.progress import Progress
 
     from veracity.batch import read_records, run_batch
@@ -193,7 +197,7 @@ def batch(
         task = progress.add_task("checking", total=total)
         advance = lambda n: progress.advance(task, n)
         if checker is not None:
-            stats = run_batch(checker, inp, out, chunk_size=chunk_size, progress=advance)
+            stats = run_batch(checker, inp, out, chunk_size=chunk_size, progress=advance, force_mixed=force_mixed)
         else:
             from veracity.engines.ray_engine import run_batch_ray
 

@@ -19,3 +19,7 @@ class IndexNotFoundError(VeracityError, FileNotFoundError):
 
 class InputFormatError(VeracityError, ValueError):
     """An input file cannot be read or parsed."""
+
+
+class ConfigurationChangedError(VeracityError):
+    """A batch job resumed with another configuration than the one that wrote its output."""

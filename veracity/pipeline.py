@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from veracity.claims import ClaimExtractor, extract_claims, get_extractor
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.judges import Judge, get_judge
+from veracity.judges.decision import whole_passage
+from veracity.provenance import Provenance, RunSpec, run_spec
 from veracity.types import Claim, ClaimResult, Document, Evidence, JudgeStats, Passage, Report, Verdict
 
 if TYPE_CHECKING:
@@ -107,14 +109,30 @@ class FactChecker:
         all_verdicts, judged = self._verdicts(flat_claims, flat_evidence)
         stats = self._judge_stats(judged, len(flat_claims))
         verdicts, per_claim = iter(all_verdicts), iter(stats or [])
+        spec = self.run_spec()
         reports = []
-        for text, claims in zip(texts, claims_per_text):
+        for text, claims, ctx in zip(texts, claims_per_text, contexts):
             results = [ClaimResult(claim=claim, verdict=next(verdicts)) for claim in claims]
             own = None
             if stats is not None:
                 own = JudgeStats.total([s for s in (next(per_claim) for _ in claims) if s is not None])
-            reports.append(Report.of(text, results, judge_stats=own))
+            report = Report.of(text, results, judge_stats=own)
+            reports.append(report.model_copy(update={"provenance": self._provenance(spec, ctx)}))
         return reports
+
+    def run_spec(self) -> RunSpec:
+        """What this checker is: versions, models, weights hashes, settings (`veracity.provenance`).
+
+        Computed once, and again when the index or knowledge graph has changed."""
+        key = (getattr(self.index, "generation", None), getattr(getattr(self.index, "index", None), "generation", None),
+               self.kg.kg.num_triples if self.kg is not None else None, self.k)
+        if getattr(self, "_spec", None) is None or self._spec[0] != key:
+            self._spec = (key, run_spec(self))
+        return self._spec[1]
+
+    def _provenance(self, spec: RunSpec, contexts: Sequence[Context] | None) -> Provenance:
+        evidence = "contexts" if contexts is not None else "retriever" if self.index is not None else "kg"
+        return Provenance.of(spec, evidence)
 
     def _judge_stats(self, judged: list[int], n_claims: int) -> list[JudgeStats | None] | None:
         """Per-claim stage counts of a staged judge's latest run (None for other judges), aligned to the claims."""
@@ -144,6 +162,7 @@ class FactChecker:
                         probability=1.0 if decision.label == "supported" else 0.0,
                         reason=f"decided by the knowledge graph: {decision.reason}",
                         evidence=decision.evidence,
+                        decided_by=whole_passage(0, decision.evidence[0].passage) if decision.evidence else None,
                     )
                 )
         return verdicts, open_claims

@@ -31,7 +31,11 @@ def report_table(report: Report) -> Table:
     for i, result in enumerate(report.results, 1):
         verdict = result.verdict
         probability = "-" if verdict.probability is None else f"{verdict.probability:.2f}"
-        if verdict.evidence:
+        decided = verdict.decided_by
+        if decided is not None:
+            evidence = Text(f"[{decided.doc_id} {decided.doc_span.start}:{decided.doc_span.end}] ", style="cyan")
+            evidence.append(_snippet(decided.text))
+        elif verdict.evidence:
             top = verdict.evidence[0]
             evidence = Text(f"[{top.passage.doc_id} {top.passage.start}:{top.passage.end}] ", style="cyan")
             evidence.append(_snippet(top.passage.text))

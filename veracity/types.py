@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from veracity.provenance import Provenance
+
 Label = Literal["supported", "refuted", "not_enough_info", "unscored"]
 LABELS: tuple[Label, ...] = ("supported", "refuted", "not_enough_info", "unscored")
 
@@ -63,13 +65,54 @@ class Evidence(_Frozen):
     source: str
 
 
+class Span(_Frozen):
+    """Character offsets `start`..`end` (end exclusive)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Span":
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} is before start {self.start}")
+        return self
+
+
+class Decision(_Frozen):
+    """Which evidence decided a verdict, and where in it.
+
+    `evidence`: index into `Verdict.evidence` of the deciding item. `passage_id`/`doc_id`: the passage
+    as retrieved or given (before the judge narrowed it to a window). `window`: the text the verifier
+    read, as offsets into that passage's text; `span`: the part of the window that carries the decision
+    (offsets into the passage's text), `doc_span`: the same part in the source document, `text`: its
+    words. `method`: how `span` was chosen: "window" (the window is one sentence, or the whole passage
+    was read as one sentence), "sentence-overlap" (the window's sentence sharing most content words with
+    the claim), "kg" (the knowledge-graph triple that decided).
+    """
+
+    evidence: int = Field(ge=0)
+    passage_id: str
+    doc_id: str
+    window: Span
+    span: Span
+    doc_span: Span
+    text: str
+    method: Literal["window", "sentence-overlap", "kg"]
+
+
 class Verdict(_Frozen):
-    """The decision on one claim. `probability` is P(supported); `unscored` always has a reason."""
+    """The decision on one claim. `probability` is P(supported); `unscored` always has a reason.
+
+    `decided_by` marks the evidence item and the span that decided the verdict (None when no single
+    passage decided it: no evidence, an unscored claim, or an LLM that read all passages together).
+    """
 
     label: Label
     probability: float | None = Field(default=None, ge=0.0, le=1.0)
     reason: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    decided_by: Decision | None = None
+
 
     @model_validator(mode="after")
     def _consistent(self) -> "Verdict":
@@ -78,6 +121,8 @@ class Verdict(_Frozen):
                 raise ValueError("an unscored verdict must carry a reason")
             if self.probability is not None:
                 raise ValueError("an unscored verdict has no probability")
+        if self.decided_by is not None and self.decided_by.evidence >= len(self.evidence):
+            raise ValueError(f"decided_by.evidence {self.decided_by.evidence} is not an index into {len(self.evidence)} evidence items")
         return self
 
     @classmethod
@@ -139,13 +184,15 @@ class Report(_Frozen):
     """Every claim of a checked text with its verdict, and the summary.
 
     `judge_stats` is set only by staged judges (the cascade): how many claims each stage decided and
-    what the LLM stage cost; None for single-stage judges.
+    what the LLM stage cost; None for single-stage judges. `provenance`: what produced the report
+    (`veracity.provenance`: versions, models, settings, where the evidence came from, when); set by `FactChecker`.
     """
 
     text: str
     results: list[ClaimResult]
     summary: Summary
     judge_stats: JudgeStats | None = None
+    provenance: Provenance | None = None
 
     @classmethod
     def of(cls, text: str, results: list[ClaimResult], judge_stats: JudgeStats | None = None) -> "Report":

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.evaluation.baselines import lexical_overlap
 from veracity.judges.calibration import Calibrator, calibrator_from_dict
+from veracity.judges.decision import decision_in_window
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.evidence import as_evidence
 from veracity.judges.registry import register_judge
@@ -164,11 +165,13 @@ class NLIJudge:
         ranked = [decider] + sorted(
             (f for f in found if f is not decider), key=lambda f: -max(f[1].scores.entailment, f[1].scores.contradiction)
         )
+        window = (decider[1].window.start, decider[1].window.end)
         return Verdict(
             label=label,
             probability=round(float(p_support), 6),
             reason=reason,
             evidence=[_narrow(e, ws) for e, ws in ranked],
+            decided_by=decision_in_window(0, decider[0].passage, window, claim),
         )
 
 
