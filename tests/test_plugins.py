@@ -242,6 +242,7 @@ SAMPLES = [
     (ANSWER, CONTEXTS),
     ("Marie Curie was the first woman to win a Nobel Prize [1][2]. The Eiffel Tower is in Paris.", CONTEXTS),
     ("", CONTEXTS),
+    ("Thanks for asking, I hope this helps!", CONTEXTS),
 ]
 
 
@@ -290,6 +291,9 @@ def test_inspect_scorers_in_a_real_eval(tmp_path, lexical):
     assert second.value["citation_precision"] == 0.5, "[2] is irrelevant: [1] alone supports the sentence"
     assert second.metadata["sentences"][1]["citation_needed"]
     assert by_sample[3]["factual_precision_scorer"].reason == "no_response"
+    # An answer that needs no citation is left out by both scorers (KNOWN-FAILURES: it was recall 0 / precision 0).
+    assert by_sample[4]["factual_precision_scorer"].reason == "no_claims"
+    assert by_sample[4]["citation_quality_scorer"].reason == "no_citation_needed"
     assert scores["citation_recall"].scorer == "citation_quality_scorer"
     assert scores["citation_recall"].metrics["mean"].value == pytest.approx(0.5)
     assert scores["citation_precision"].metrics["mean"].value == pytest.approx((2 / 3 + 1 / 2) / 2)

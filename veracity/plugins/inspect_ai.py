@@ -8,7 +8,8 @@ Both score `state.output.completion` against the passages in the sample's metada
 * `citation_quality_scorer()`: value = `{"citation_recall", "citation_precision"}` as ALCE
   computes them; `metadata` holds the status of each sentence.
 
-An empty answer is unscored (`reason="no_response"`); unscored samples are left out of the metrics.
+An empty answer is unscored (`reason="no_response"`), and so is an answer that cites nothing and makes
+no statement needing a citation (`reason="no_citation_needed"`); unscored samples are left out of the metrics.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def factual_precision_scorer(
         metadata = {"claims": _claims(report), "metrics": metrics.model_dump(mode="json")}
         if metrics.factual_precision is None:
             return Score.unscored(
-                reason="no checkable claim", answer=answer, explanation="no claim was scored", metadata=metadata
+                reason="no_claims", answer=answer, explanation="no claim was scored", metadata=metadata
             )
         return Score(
             value=metrics.factual_precision,
@@ -134,6 +135,11 @@ def citation_quality_scorer(
             )
         except EmptyInputError:
             return Score.unscored(reason="no_response", explanation="empty answer")
+        if scores.n_citations == 0 and not scores.citation_needed:
+            # Nothing cited and nothing that needed a citation: as the factual scorer, leave it out.
+            return Score.unscored(
+                reason="no_citation_needed", answer=answer, explanation="the answer makes no statement that needs a citation"
+            )
         sentences = [
             {
                 "sentence": s.sentence.text,
