@@ -80,9 +80,19 @@ def rag_lines(report: Report) -> list[str]:
         fmt = lambda x: "n/a" if x is None else f"{x:.2f}"  # noqa: E731
         lines.append(
             f"faithfulness {fmt(metrics.faithfulness)}, hallucination rate {fmt(metrics.hallucination_rate)}, "
-            f"FActScore {fmt(metrics.factscore)}, F1@{metrics.k} {fmt(metrics.f1_at_k)}"
+            f"factual precision {fmt(metrics.factual_precision)}, FActScore {fmt(metrics.factscore)}{factscore_note(metrics)}, "
+            f"F1@{metrics.k} {fmt(metrics.f1_at_k)}"
         )
     return lines
+
+
+def factscore_note(metrics) -> str:
+    """Why FActScore is below factual precision: its length penalty for answers with few claims."""
+    if not metrics.gamma or metrics.factscore is None or metrics.factual_precision is None:
+        return ""
+    if metrics.factscore >= metrics.factual_precision - 1e-9:
+        return ""
+    return f" (length-penalised: x exp(1 - {metrics.gamma:g}/claims) below {metrics.gamma:g} claims)"
 
 
 def print_report(report: Report, console: Console | None = None) -> None:

@@ -417,7 +417,7 @@ def _metrics_html(report: Report, citations: Any) -> str:
     gamma = f"γ = {metrics.gamma:g}" if metrics.gamma else "no length penalty"
     rows: list[tuple[str, str, str]] = [
         ("factual_precision", "Factual precision (supported / scored)", _num(metrics.factual_precision)),
-        ("factscore", f"FActScore ({gamma})", _num(metrics.factscore)),
+        ("factscore", f"FActScore ({gamma}; factual precision times exp(1 − γ/claims) when there are fewer than γ claims)", _num(metrics.factscore)),
         ("f1_at_k", f"F1@{metrics.k}", _num(metrics.f1_at_k)),
         ("faithfulness", "Faithfulness", _num(metrics.faithfulness)),
         ("hallucination_rate", "Hallucination rate (refuted / scored)", _num(metrics.hallucination_rate)),
