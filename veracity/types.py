@@ -41,20 +41,53 @@ class Passage(_Frozen):
         return self
 
 
+class Replacement(_Frozen):
+    """Words `start`..`end` of the checked text that a claim states as `text` (a pronoun's antecedent)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
 class Claim(_Frozen):
-    """An atomic claim; `start`/`end` delimit the words it came from in the checked text."""
+    """An atomic claim; `start`/`end` delimit the words it came from in the checked text.
+
+    `spans`: the pieces of text the claim was built from, in order, when there are several (a subject
+    shared by coordinated verbs, an appositive restated as "X is a Y"); empty when `start`..`end` is
+    the one piece. `replacements`: words of the text the claim restates (a pronoun given its
+    antecedent). `unresolved`: the claim keeps a pronoun or anaphor whose antecedent was not found.
+    """
 
     id: str
     text: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     sentence: str
+    spans: list[tuple[int, int]] = Field(default_factory=list)
+    replacements: list[Replacement] = Field(default_factory=list)
+    unresolved: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> "Claim":
         if self.end < self.start:
             raise ValueError(f"claim end {self.end} is before start {self.start}")
+        for s, e in self.spans:
+            if not self.start <= s < e <= self.end:
+                raise ValueError(f"claim span ({s}, {e}) is empty or outside ({self.start}, {self.end})")
         return self
+
+
+SkipReason = Literal["question", "greeting", "opinion", "hedge", "advice", "meta", "about_speaker", "no_fact"]
+
+
+class SkippedSentence(_Frozen):
+    """A sentence of the checked text that yielded no claim, and why (`reason`, with the rule in `rule`)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    reason: SkipReason
+    rule: str | None = None
 
 
 class Evidence(_Frozen):
@@ -112,7 +145,6 @@ class Verdict(_Frozen):
     reason: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
     decided_by: Decision | None = None
-
 
     @model_validator(mode="after")
     def _consistent(self) -> "Verdict":
@@ -184,7 +216,8 @@ class Report(_Frozen):
     """Every claim of a checked text with its verdict, and the summary.
 
     `judge_stats` is set only by staged judges (the cascade): how many claims each stage decided and
-    what the LLM stage cost; None for single-stage judges. `provenance`: what produced the report
+    what the LLM stage cost; None for single-stage judges. `skipped`: sentences that yielded no claim
+    (opinions, questions, greetings, ...), each with its reason. `provenance`: what produced the report
     (`veracity.provenance`: versions, models, settings, where the evidence came from, when); set by `FactChecker`.
     """
 
@@ -192,8 +225,12 @@ class Report(_Frozen):
     results: list[ClaimResult]
     summary: Summary
     judge_stats: JudgeStats | None = None
+    skipped: list[SkippedSentence] = Field(default_factory=list)
     provenance: Provenance | None = None
 
     @classmethod
-    def of(cls, text: str, results: list[ClaimResult], judge_stats: JudgeStats | None = None) -> "Report":
-        return cls(text=text, results=results, summary=Summary.of(results), judge_stats=judge_stats)
+    def of(
+        cls, text: str, results: list[ClaimResult], judge_stats: JudgeStats | None = None,
+        skipped: list[SkippedSentence] | None = None,
+    ) -> "Report":
+        return cls(text=text, results=results, summary=Summary.of(results), judge_stats=judge_stats, skipped=skipped or [])

@@ -7,11 +7,16 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.registry import Registry, UnknownComponentError
-from veracity.types import Claim
+from pydantic import BaseModel, ConfigDict, Field
+
+from veracity.types import Claim, SkippedSentence
 
 F = TypeVar("F", bound=Callable[..., object])
 
-__all__ = ["EXTRACTORS", "ClaimExtractor", "InvalidInputTypeError", "UnknownComponentError", "check_text", "get_extractor", "register_extractor"]
+__all__ = [
+    "EXTRACTORS", "ClaimExtractor", "Extraction", "InvalidInputTypeError", "UnknownComponentError", "check_text",
+    "extract_all", "get_extractor", "register_extractor",
+]  # fmt: skip
 
 
 class InvalidInputTypeError(VeracityError, TypeError):
@@ -23,6 +28,25 @@ class ClaimExtractor(Protocol):
     """Splits a text into atomic, checkable claims with spans into that text."""
 
     def extract(self, text: str) -> list[Claim]: ...
+
+
+class Extraction(BaseModel):
+    """An extractor's claims and the sentences it skipped (each with a reason)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    claims: list[Claim]
+    skipped: list[SkippedSentence] = Field(default_factory=list)
+
+
+def extract_all(extractor: ClaimExtractor, text: str) -> Extraction:
+    """`extractor`'s claims of `text` with its skipped sentences; extractors without `extract_all` skip none."""
+    method = getattr(extractor, "extract_all", None)
+    if callable(method):
+        result = method(text)
+        if isinstance(result, Extraction):
+            return result
+    return Extraction(claims=extractor.extract(text))
 
 
 EXTRACTORS: Registry[ClaimExtractor] = Registry(
