@@ -85,14 +85,71 @@ def index_build(
     path: Annotated[Path, typer.Argument(help="A folder or file of .txt, .md or .jsonl documents.")],
     out: Annotated[Path, typer.Option("--out", help="Directory to write the index to.")],
 ) -> None:
-    """Build a hybrid BM25 + dense index over documents and save it."""
+    """Build a hybrid BM25 + dense index over documents and save it (encoding shows rate and ETA).
+
+    An interrupted build resumes: encoded chunks are kept in OUT/.encode-cache until the index is saved.
+    """
     from veracity.retrieval import HybridIndex, load_documents
 
     documents = load_documents(path)
-    with err_console.status(f"indexing {len(documents)} documents ..."):
-        index = HybridIndex.build(documents)
-        index.save(out)
+    err_console.print(f"indexing {len(documents)} documents ...")
+    index = HybridIndex.create(out, documents, progress=True)
     out_console.print(f"indexed {len(documents)} documents as {len(index)} passages -> {out}")
+
+
+@index_app.command("add")
+@friendly_errors
+def index_add(
+    index: Annotated[Path, typer.Argument(help="A saved index directory.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents to add (or replace, by id).")],
+) -> None:
+    """Add documents to a saved index without rebuilding it; only new passages are encoded."""
+    from veracity.retrieval import HybridIndex, load_documents
+
+    loaded = HybridIndex.load(index)
+    documents = [doc for path in paths for doc in load_documents(path)]
+    summary = loaded.add(documents, progress=True)
+    out_console.print(
+        f"added {summary.added}, replaced {summary.replaced}, unchanged {summary.unchanged} documents "
+        f"({summary.passages} new passages) -> {index}: {len(loaded.documents)} documents, {len(loaded)} passages"
+    )
+
+
+@index_app.command("remove")
+@friendly_errors
+def index_remove(
+    index: Annotated[Path, typer.Argument(help="A saved index directory.")],
+    ids: Annotated[list[str], typer.Argument(help="Ids of the documents to remove.")],
+) -> None:
+    """Remove documents by id from a saved index (unknown ids are reported, not an error)."""
+    from veracity.retrieval import HybridIndex
+
+    loaded = HybridIndex.load(index)
+    unknown = [doc_id for doc_id in ids if doc_id not in loaded.documents]
+    summary = loaded.delete(ids)
+    if unknown:
+        err_console.print(f"[yellow]not in the index:[/] {', '.join(unknown)}")
+    out_console.print(
+        f"removed {summary.deleted} documents -> {index}: {len(loaded.documents)} documents, {len(loaded)} passages"
+    )
+
+
+@index_app.command("info")
+@friendly_errors
+def index_info(
+    index: Annotated[Path, typer.Argument(help="A saved index directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print what a saved index holds: counts, embedder, passage settings, dense index kind, size."""
+    from veracity.retrieval import HybridIndex
+
+    info = HybridIndex.load(index).info()
+    if as_json:
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        return
+    for key, value in info.items():
+        shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+        out_console.print(f"[cyan]{key}[/]: {shown}")
 
 
 @index_app.command("search")

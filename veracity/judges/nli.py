@@ -14,11 +14,13 @@ from veracity.judges.decision import decision_in_window
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.evidence import as_evidence
 from veracity.judges.registry import register_judge
-from veracity.judges.windows import Window, sentence_spans, split_windows
+from veracity.judges.windows import Window, select_windows, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
 
 DEFAULT_REFUTE_THRESHOLD = 0.5
 MIN_REFUTING_OVERLAP = 0.3  # share of the claim's content words a window needs before it may refute
+DEFAULT_MAX_WINDOWS = 6  # windows of a long evidence text scored per claim (benchmarks/long_evidence.py); None: all
+RARE_WINDOWS = 3  # a claim word in at most this many windows keeps its windows (a window and its sentence share words)
 
 
 class NLIScores(BaseModel):
@@ -46,6 +48,9 @@ class NLIJudge:
     `threshold`: P(supported) at or above which a claim is supported (default: the model's tuned value, else 0.5).
     `calibrated`: map P(entailment) through the calibration shipped with the model (if any), so that
     `Verdict.probability` is a calibrated P(supported).
+    `max_windows`: evidence longer than the model's window is cut into windows (and its sentences); only
+    the `max_windows` most relevant to the claim are scored (BM25 within the document, plus windows with
+    the claim's rare words: `select_windows`). None scores every window (slower on long documents).
     """
 
     def __init__(
@@ -58,8 +63,10 @@ class NLIJudge:
         threads: int | None = None,
         runtime: str = "torch",
         calibrated: bool = True,
+        max_windows: int | None = DEFAULT_MAX_WINDOWS,
     ) -> None:
         set_threads(threads)
+        self.max_windows = max_windows
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
         self.refute_threshold = refute_threshold
@@ -104,7 +111,11 @@ class NLIJudge:
         # drowned by the unrelated sentences packed into the same window.
         packed = {(w.start, w.end) for w in windows}
         sentences = [Window(premise[s:e], s, e) for s, e in sentence_spans(premise) if (s, e) not in packed]
-        return windows + [w for w in sentences if self._count_tokens(w.text) <= budget]
+        candidates = windows + [w for w in sentences if self._count_tokens(w.text) <= budget]
+        if self.max_windows is None:
+            return candidates
+        # Pre-selection: only the windows that share the claim's words (see `select_windows`).
+        return select_windows(candidates, hypothesis, self.max_windows, rare=RARE_WINDOWS)
 
     def _count_tokens(self, text: str) -> int:
         return len(self.loaded.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])

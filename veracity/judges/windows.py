@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
@@ -65,3 +68,53 @@ def _pack(units: list[tuple[int, int, int]], budget: int, overlap: int) -> list[
             break
         i = max(i + 1, j - overlap)
     return windows
+
+
+def _stem(token: str) -> str:
+    """A light plural stemmer: "cells" -> "cell", "studies" -> "study"; short tokens unchanged."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def _terms(text: str) -> list[str]:
+    from veracity.evaluation.baselines import STOPWORDS, _tokens
+
+    return [_stem(t) for t in _tokens(text) if t not in STOPWORDS]
+
+
+def select_windows(windows: Sequence[Window], claim: str, keep: int, rare: int = 1) -> list[Window]:
+    """The windows of a long evidence text worth scoring against `claim`, in their original order.
+
+    Each window is scored by BM25 of the claim's content words (plurals folded), with document
+    frequencies counted over `windows` themselves; the `keep` best are kept, and so is every window
+    holding a claim word that at most `rare` windows hold (a name or number the claim hinges on),
+    up to `keep` more. Windows the claim shares no word with are kept only to fill `keep`, in
+    document order (so the opening of the document is always seen).
+    """
+    if len(windows) <= keep:
+        return list(windows)
+    claim_terms = set(_terms(claim))
+    bags = [Counter(_terms(w.text)) for w in windows]
+    lengths = [sum(bag.values()) for bag in bags]
+    average = max(1.0, sum(lengths) / len(lengths))
+    n = len(windows)
+    frequency = {t: sum(1 for bag in bags if t in bag) for t in claim_terms}
+    idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
+    k1, b = 1.2, 0.75
+    scores = [
+        sum(
+            idf[t] * bag[t] * (k1 + 1) / (bag[t] + k1 * (1 - b + b * length / average))
+            for t in claim_terms
+            if t in bag
+        )
+        for bag, length in zip(bags, lengths)
+    ]
+    order = sorted(range(n), key=lambda i: (-scores[i], i))
+    chosen = set(order[:keep])
+    rare_terms = {t for t, f in frequency.items() if 0 < f <= rare}
+    extra = [i for i in order[keep:] if scores[i] > 0 and rare_terms & bags[i].keys()]
+    chosen.update(extra[:keep])
+    return [windows[i] for i in sorted(chosen)]

@@ -22,14 +22,14 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from veracity.errors import EmptyInputError, IndexNotFoundError
-from veracity.retrieval import files
+from veracity.retrieval import by_document, files
 from veracity.retrieval.changes import ChangePlan, ChangeSummary, check_delete_ids, plan_change, texts_to_encode
 from veracity.retrieval.dense import DenseConfig, DenseIndex
 from veracity.retrieval.embedder import Embedder, default_embedder
 from veracity.retrieval.encoding import clear_cache, encode_resumable
 from veracity.retrieval.errors import IndexCorruptError, InvalidArgumentError
 from veracity.retrieval.fusion import RRF_K, format_source, rrf, weighted_fusion
-from veracity.retrieval.lexical import BM25Index
+from veracity.retrieval.lexical import BM25Index, QueryTerms
 from veracity.retrieval.locking import locked
 from veracity.retrieval.manifest import FORMAT_VERSION, MANIFEST, fsync_tree, now, read_manifest, write_manifest
 from veracity.retrieval.passages import Chunker
@@ -45,6 +45,7 @@ Fusion = Literal["rrf", "weighted"]
 FUSIONS: tuple[str, ...] = get_args(Fusion)
 DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 0.5, "dense": 0.5}
 MIN_FUSION_DEPTH = 50
+DOCUMENT_DEPTH = 10  # per_document: passages taken per wanted document before collapsing (deepened as needed)
 Hit = tuple[int, float, dict[str, int | None]]  # row, score, rank per retriever
 logger = logging.getLogger(__name__)
 
@@ -225,6 +226,23 @@ class HybridIndex:
         """Counts, generation and the dense index's kind and parameters."""
         return {**self._store.counts(), "generation": self.generation, "dense": self._dense.describe()}
 
+    def info(self) -> dict[str, Any]:
+        """What `veracity index info` prints: where, counts, embedder, passage settings, dense index, bytes on disk."""
+        settings = self.settings.to_json()
+        dense = settings.pop("dense")
+        described = self._dense.describe()
+        on_disk = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) if self.root else None
+        return {
+            "path": str(self.root) if self.root else None,
+            **self._store.counts(),
+            "generation": self.generation,
+            "created_at": self.created_at,
+            "embedder": f"{self.embedder.name} ({self.embedder.dim}-d)",
+            "settings": settings,
+            "dense": {"kind": described["kind"], "vectors": described["ntotal"], "exact_limit": dense["exact_limit"]},
+            "bytes_on_disk": on_disk,
+        }
+
     def memory_usage(self) -> dict[str, int]:
         """Approximate bytes: dense vectors and ANN structure, BM25 matrix, the SQLite store
         (in memory for an unsaved index, on disk once saved), and the in-memory total."""
@@ -347,9 +365,12 @@ class HybridIndex:
         fusion: Fusion = "rrf",
         weights: Mapping[str, float] | None = None,
         filters: Mapping[str, Any] | None = None,
+        per_document: bool = False,
     ) -> list[Evidence]:
         """The at most `k` best passages for `query`, best first (see `search_many`)."""
-        return self.search_many([query], k=k, mode=mode, fusion=fusion, weights=weights, filters=filters)[0]
+        return self.search_many(
+            [query], k=k, mode=mode, fusion=fusion, weights=weights, filters=filters, per_document=per_document
+        )[0]
 
     def search_many(
         self,
@@ -360,6 +381,7 @@ class HybridIndex:
         fusion: Fusion = "rrf",
         weights: Mapping[str, float] | None = None,
         filters: Mapping[str, Any] | None = None,
+        per_document: bool = False,
     ) -> list[list[Evidence]]:
         """Search every query; dense queries are embedded in one encoder call.
 
@@ -370,6 +392,9 @@ class HybridIndex:
         documents whose metadata (or id, key "doc_id") equals the value or one of a list.
         `Evidence.score` is the BM25 score, cosine or fused score; `Evidence.source` names the
         mode and each retriever's rank, e.g. "hybrid(bm25=3,dense=1)" ("-": not in its list).
+        With `per_document`, results are k distinct documents, each shown by its best passage:
+        each retriever's ranking is collapsed to documents before fusion (see `by_document`), and
+        ranks in `source` are document ranks.
         """
         self._check_usable()
         if isinstance(queries, str):
@@ -390,13 +415,17 @@ class HybridIndex:
         allowed, substitutes = (None, {}) if filters is None else self._store.filtered_rows(filters)
         if allowed is not None and len(allowed) == 0:
             return [[] for _ in queries]
+        terms = [self._query.terms(q) for q in queries] if mode != "dense" else []
+        vectors = self.embedder.encode(queries) if mode != "bm25" else None
+        if per_document:
+            return self._search_documents(terms, vectors, k, mode, fusion, fusion_weights, allowed, substitutes)
         depth = max(4 * k, MIN_FUSION_DEPTH) if mode == "hybrid" else k
         lexical: list[list[tuple[int, float]]] = []
         dense: list[list[tuple[int, float]]] = []
         if mode != "dense":
-            lexical = self._bm25.top_many([self._query.terms(q) for q in queries], depth, allowed)
-        if mode != "bm25":
-            dense = self._dense.top_many(self.embedder.encode(queries), depth, allowed)
+            lexical = self._bm25.top_many(terms, depth, allowed)
+        if vectors is not None:
+            dense = self._dense.top_many(vectors, depth, allowed)
         if mode == "bm25":
             hits = [[(row, score, {"bm25": rank}) for rank, (row, score) in enumerate(h, 1)] for h in lexical]
         elif mode == "dense":
@@ -404,6 +433,37 @@ class HybridIndex:
         else:
             hits = [_fuse(lex, den, k, fusion, fusion_weights) for lex, den in zip(lexical, dense)]
         return self._evidence([h[:k] for h in hits], mode, substitutes)
+
+    def _search_documents(
+        self,
+        terms: list[QueryTerms],
+        vectors: np.ndarray | None,
+        k: int,
+        mode: str,
+        fusion: Fusion,
+        weights: tuple[float, float],
+        allowed: np.ndarray | None,
+        substitutes: dict[int, int],
+    ) -> list[list[Evidence]]:
+        """k distinct documents per query: passages are taken deeper until each ranking holds k documents."""
+        n = len(self) if allowed is None else len(allowed)
+        depth = max(DOCUMENT_DEPTH * k, MIN_FUSION_DEPTH)
+        while True:
+            lexical = self._bm25.top_many(terms, depth, allowed) if mode != "dense" else []
+            dense = self._dense.top_many(vectors, depth, allowed) if vectors is not None else []
+            rows = {row for ranking in (*lexical, *dense) for row, _ in ranking}
+            passages = self._store.passages(substitutes.get(row, row) for row in rows)
+            doc_of = {row: passages[substitutes.get(row, row)].doc_id for row in rows}
+            if depth >= n or by_document.enough([*lexical, *dense], doc_of, k, depth):
+                break
+            depth *= 4
+        if mode == "bm25":
+            hits = [by_document.single(h, doc_of, "bm25", k) for h in lexical]
+        elif mode == "dense":
+            hits = [by_document.single(h, doc_of, "dense", k) for h in dense]
+        else:
+            hits = [by_document.fused(lex, den, doc_of, k, fusion, weights) for lex, den in zip(lexical, dense)]
+        return self._evidence(hits, mode, substitutes)
 
     @staticmethod
     def _weights(weights: Mapping[str, float] | None) -> tuple[float, float]:
