@@ -17,10 +17,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from veracity.judges.llm_verifier import LLMVerifier
     from veracity.judges.nli import NLIJudge, NLIScores
     from veracity.judges.registry import Judge, get_judge, register_judge
+    from veracity.judges.resampled import ResampledJudge, ResampledScore
+    from veracity.judges.rubric import Criterion, Rubric, RubricJudge, RubricScore
 
 _EXPORTS = {
     "CascadeJudge": "veracity.judges.cascade",
     "CascadeStats": "veracity.judges.cascade",
+    "Criterion": "veracity.judges.rubric",
+    "ResampledJudge": "veracity.judges.resampled",
+    "ResampledScore": "veracity.judges.resampled",
+    "Rubric": "veracity.judges.rubric",
+    "RubricJudge": "veracity.judges.rubric",
+    "RubricScore": "veracity.judges.rubric",
     "Judge": "veracity.judges.registry",
     "LLMVerifier": "veracity.judges.llm_verifier",
     "NLIJudge": "veracity.judges.nli",
