@@ -198,3 +198,39 @@ def test_local_model_resampled_and_counted(tmp_path):
         assert client.stats.calls == 2 and client.stats.prompt_tokens > 0
         again = judge.score("What is the capital of France?", "The capital of France is Paris.")
         assert again == result and client.stats.calls == 2 and client.stats.cache_hits == 2
+
+
+# ---------------------------------------------------------------- panels
+
+
+def _pairwise_client(verdict_probs: dict[str, float]) -> FakeClient:
+    """Answers every order with the same label distribution over A/B/C (so A in AB is B in BA)."""
+    return FakeClient(lambda m, o: rated(verdict_probs, cue="Output"))
+
+
+def test_panel_mean_majority_agreement_and_rank():
+    from veracity.judges.llm import PairwiseJudge, rank
+    from veracity.judges.panel import PairwiseJudgePanel, aggregate, panel_agreement
+    from veracity.judges.reliability import fleiss_kappa
+
+    def first_wins(messages, options):  # always prefers the answer containing "good"
+        text = messages[-1]["content"]
+        a_part = text.split("[Answer A]")[1].split("[Answer B]")[0]
+        return rated({"A": 0.8, "B": 0.2} if "good" in a_part else {"A": 0.2, "B": 0.8}, cue="Output")
+
+    judges = [PairwiseJudge(FakeClient(first_wins)), PairwiseJudge(FakeClient(first_wins)),
+              PairwiseJudge(_pairwise_client({"A": 0.9, "B": 0.1}))]  # fmt: skip
+    panel = PairwiseJudgePanel(judges)
+    result = panel.compare("Q?", "good answer", "bad answer")
+    assert [m.outcome for m in result.members] == ["A", "A", "tie"]  # the third flips with the order
+    assert result.preference.outcome == "A"
+    assert result.preference.probabilities["A"] == pytest.approx((0.8 + 0.8 + 0.5) / 3)
+    assert aggregate(result.members, "majority").outcome == "A"
+    results = [result, panel.compare("Q?", "bad answer", "good answer")]
+    agreement = panel_agreement(results)
+    assert agreement.pairs == 2 and agreement.unanimous == 0.0
+    assert agreement.fleiss_kappa == pytest.approx(fleiss_kappa([["A", "A", "tie"], ["B", "B", "tie"]]))
+    ranking = rank("Q?", ["bad answer", "good answer", "so-so"], panel)
+    assert ranking.order[0] == 1
+    broken = PairwiseJudgePanel([PairwiseJudge(FakeClient(lambda m, o: Completion(text="?", logprobs=[tok("?")], model="x")))])
+    assert broken.compare("Q?", "a", "b").preference.unscored_reason

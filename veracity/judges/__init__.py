@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from veracity.judges.llm_verifier import LLMVerifier
     from veracity.judges.nli import NLIJudge, NLIScores
     from veracity.judges.registry import Judge, get_judge, register_judge
+    from veracity.judges.panel import PairwiseJudgePanel
     from veracity.judges.resampled import ResampledJudge, ResampledScore
     from veracity.judges.rubric import Criterion, Rubric, RubricJudge, RubricScore
 
@@ -24,6 +25,7 @@ _EXPORTS = {
     "CascadeJudge": "veracity.judges.cascade",
     "CascadeStats": "veracity.judges.cascade",
     "Criterion": "veracity.judges.rubric",
+    "PairwiseJudgePanel": "veracity.judges.panel",
     "ResampledJudge": "veracity.judges.resampled",
     "ResampledScore": "veracity.judges.resampled",
     "Rubric": "veracity.judges.rubric",
