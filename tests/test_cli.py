@@ -126,7 +126,7 @@ def test_batch_errors_and_resume(runner, tmp_path):
         ],
     )
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["batch", str(inp), "--out", str(out), "--chunk-size", "2"])
+    result = runner.invoke(app, ["batch", str(inp), "--out", str(out), "--chunk-size", "2", "--allow-errors"])
     _ok(result)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["line"] for r in rows] == [1, 2, 3, 4, 5]
@@ -141,7 +141,7 @@ def test_batch_errors_and_resume(runner, tmp_path):
     # A crash mid-write leaves a torn last line and misses records: the re-run repairs and completes it.
     lines = out.read_text().splitlines(keepends=True)
     out.write_text("".join(lines[:3]) + lines[3][:25])
-    _ok(runner.invoke(app, ["batch", str(inp), "--out", str(out)]))
+    _ok(runner.invoke(app, ["batch", str(inp), "--out", str(out), "--allow-errors"]))
     resumed = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["line"] for r in resumed) == [1, 2, 3, 4, 5]
     assert {r["line"]: r["status"] for r in resumed} == {r["line"]: r["status"] for r in rows}

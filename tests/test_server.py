@@ -274,7 +274,7 @@ def test_fuzzed_requests_never_get_a_5xx(api_schema, method, path, mode):
 
 
 def test_bearer_token_auth():
-    app = create_app(Settings(token="s3cret-token"), engine_loader=_never_loads)
+    app = create_app(Settings(token="s3cret-token", allow_degraded=True), engine_loader=_never_loads)
     with BackgroundServer(app) as running, httpx.Client(base_url=running.url) as http:
         _UNBLOCK.set()  # nothing loads: the loader fails (in the background) once released
         assert body_ok(http.get("/healthz")) == {"status": "ok"}
@@ -314,14 +314,14 @@ def _never_loads(settings: Settings, model_calls) -> Engine:
     raise RuntimeError("this test server loads no models")
 
 
-def test_health_answers_while_models_load_and_load_failures_are_reported():
+def test_degraded_start_answers_while_models_load_and_reports_load_failures():
     release = threading.Event()
 
     def slow_loader(settings: Settings, model_calls) -> Engine:
         release.wait(60)
         return Engine.load(settings, model_calls)
 
-    with BackgroundServer(create_app(Settings(), engine_loader=slow_loader)) as running, httpx.Client(base_url=running.url, timeout=60) as http:
+    with BackgroundServer(create_app(Settings(allow_degraded=True), engine_loader=slow_loader)) as running, httpx.Client(base_url=running.url, timeout=60) as http:
         assert body_ok(http.get("/healthz")) == {"status": "ok"}
         assert http.get("/readyz").json() == {"ready": False, "status": "loading", "error": None}
         busy = http.post("/v1/verify", json={"text": TEXT, "contexts": CONTEXTS})
@@ -334,7 +334,7 @@ def test_health_answers_while_models_load_and_load_failures_are_reported():
     def broken_loader(settings: Settings, model_calls) -> Engine:
         raise ModelNotAvailableError("weights file is corrupt")
 
-    with BackgroundServer(create_app(Settings(), engine_loader=broken_loader)) as running, httpx.Client(base_url=running.url) as http:
+    with BackgroundServer(create_app(Settings(allow_degraded=True), engine_loader=broken_loader)) as running, httpx.Client(base_url=running.url) as http:
         for _ in range(100):
             if http.get("/readyz").json()["status"] != "loading":
                 break

@@ -1,7 +1,7 @@
 """Batch fact-checking over JSONL with checkpointing: resume never loses or duplicates a record.
 
-Input: one JSON object per line with `id`, `text` and optional `contexts` (list of strings) and
-`question`; a record with contexts is checked as a RAG answer (citation scores, answer metrics).
+Input: one JSON object per line with `id`, `text` and optional `contexts` (a list of texts or of
+objects with `text` and optional `id`, `title`: `veracity.inputs.as_contexts`) and `question`; a record with contexts is checked as a RAG answer (citation scores, answer metrics).
 Output: one JSON object per input record, `{"id", "line", "status": "ok", "report"}` or
 `{"id", "line", "status": "error", "error"}`; each chunk is appended and flushed as soon as it is done.
 """
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from veracity.errors import InputFormatError, VeracityError
+from veracity.errors import InputFormatError, InvalidArgumentError, VeracityError
+from veracity.inputs import as_contexts, require_positive_int
 from veracity.pipeline import FactChecker
 from veracity.types import Report
 
@@ -25,7 +26,7 @@ class BatchRecord:
     line: int
     key: str  # the record id, or "line:N" when the line has none
     text: str | None = None
-    contexts: list[str] | None = None
+    contexts: list[str | dict[str, Any]] | None = None  # as in the input: texts or {id, title, text}
     question: str | None = None
     error: str | None = None
 
@@ -39,14 +40,23 @@ class BatchStats:
 
 
 def read_records(path: Path) -> Iterator[BatchRecord]:
-    """Records of an input JSONL file; a malformed line becomes a record carrying its error."""
+    """Records of an input JSONL file; a malformed line (not UTF-8, not JSON, wrong fields) becomes a
+    record carrying its error, which names the line (and, for bytes that are not UTF-8, their offset)."""
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as err:
         raise InputFormatError(f"cannot read {path}: {err.strerror or err}") from err
     seen: set[str] = set()
+    offset = 0
     with handle:
-        for line_no, line in enumerate(handle, 1):
+        for line_no, raw in enumerate(handle, 1):
+            at, offset = offset, offset + len(raw)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                where = f"byte 0x{raw[err.start]:02x} at byte offset {at + err.start} of the file"
+                yield BatchRecord(line_no, f"line:{line_no}", error=f"line {line_no}: not UTF-8 text ({where})")
+                continue
             if not line.strip():
                 continue
             record = _parse(line, line_no)
@@ -63,12 +73,19 @@ def _parse(line: str, line_no: int) -> BatchRecord:
         return BatchRecord(line_no, f"line:{line_no}", error=f"line {line_no}: invalid JSON ({err.msg})")
     if not isinstance(row, dict):
         return BatchRecord(line_no, f"line:{line_no}", error=f"line {line_no}: expected a JSON object")
+    try:
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return BatchRecord(line_no, f"line:{line_no}", error=f"line {line_no}: holds a lone surrogate escape (not text)")
     key = str(row["id"]) if row.get("id") is not None else f"line:{line_no}"
     text, contexts = row.get("text"), row.get("contexts")
     if not isinstance(text, str) or not text.strip():
         return BatchRecord(line_no, key, error=f"line {line_no}: `text` must be a non-empty string")
-    if contexts is not None and not (isinstance(contexts, list) and all(isinstance(c, str) for c in contexts)):
-        return BatchRecord(line_no, key, error=f"line {line_no}: `contexts` must be a list of strings")
+    if contexts is not None:
+        try:
+            as_contexts(contexts)
+        except InvalidArgumentError as err:
+            return BatchRecord(line_no, key, error=f"line {line_no}: {err}")
     question = row.get("question")
     if question is not None and not isinstance(question, str):
         return BatchRecord(line_no, key, error=f"line {line_no}: `question` must be a string")
@@ -111,6 +128,7 @@ def run_batch(
     Resuming an output written with another configuration raises `ConfigurationChangedError` unless
     `force_mixed`; each run's configuration is recorded in `OUT.runs.jsonl` (`veracity.batch_runs`).
     """
+    require_positive_int(chunk_size, "chunk_size")  # before the output is touched
     done = finished_keys(out)
     _record_configuration(checker, out, len(done), force_mixed)
     records = list(read_records(inp))

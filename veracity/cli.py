@@ -25,6 +25,9 @@ app.add_typer(index_app, name="index")
 out_console = Console()
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+# Exit codes: 0 done; 1 internal error; 2 a usage or input error (one line says which);
+# 3 the work finished but is incomplete (batch records that failed, or no claim could be scored).
+EXIT_INCOMPLETE = 3
 
 
 class OutputFormat(str, Enum):
@@ -52,6 +55,8 @@ def friendly_errors(command: F) -> F:
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None
+        except typer.Exit:  # an exit status the command chose
+            raise
         except Exception as err:  # a bug of ours: still no traceback unless asked for
             if os.environ.get("VERACITY_DEBUG"):
                 raise
@@ -179,7 +184,7 @@ def check(
     question: Annotated[str | None, typer.Option(help="The question the text answers (RAG answers, with --contexts).")] = None,
     kg: Annotated[Path | None, typer.Option(help="Knowledge graph: a saved graph directory or a .tsv/.nt/.jsonl file of triples.")] = None,
     judge: Annotated[str, typer.Option(help="Verifier: 'default', an NLI model name/path, 'llm:<model>' or 'cascade:<model>' (docs/llm.md).")] = "default",
-    k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
+    k: Annotated[int, typer.Option(min=1, help="Passages retrieved per claim.")] = 5,
     extractor: Annotated[str, typer.Option(help="Claim extractor: 'spacy' (offline) or 'llm:<model>', e.g. llm:local/smollm2.")] = "spacy",
 ) -> None:
     """Check every claim of a text against an index, a corpus or given contexts.
@@ -187,12 +192,17 @@ def check(
     With --contexts the text is treated as a RAG answer: its citation markers ([1], [1-3], [doc-7])
     are scored as ALCE does, and answer-level metrics are added.
     """
-    from veracity.inputs import read_contexts, read_text
+    from veracity.inputs import prepare_output, read_contexts, read_text
+    from veracity.notices import all_unscored, language_warning, unscored_line
     from veracity.render import print_report
 
     if format is OutputFormat.html and out is None:
         raise VeracityError("--format html writes a self-contained file: give --out REPORT.html")
+    if out is not None:
+        prepare_output(out)
     text = read_text(source)
+    if (warning := language_warning(text)) is not None:
+        err_console.print(f"[yellow]warning:[/] {warning}")
     given = read_contexts(contexts) if contexts is not None else None
     if given is None and index is None and corpus is None and kg is None:
         raise VeracityError("nothing to check against: give --index DIR, --corpus PATH, --contexts FILE or --kg PATH")
@@ -203,19 +213,22 @@ def check(
         from veracity.report_html import render_html, write_html
 
         write_html(out, render_html(report))
-        return
-    if format is OutputFormat.json:
+    elif format is OutputFormat.json:
         payload = report.model_dump_json(indent=2)
         if out:
             out.write_text(payload + "\n", encoding="utf-8")
         else:
             sys.stdout.write(payload + "\n")
-        return
-    if out:
+    elif out:
         with out.open("w", encoding="utf-8") as handle:
             print_report(report, Console(file=handle, width=160))
     else:
         print_report(report, out_console)
+    if (line := unscored_line(report)) is not None:
+        err_console.print(f"[yellow]{line}[/]")
+    if all_unscored(report):
+        err_console.print("[bold red]error:[/] no claim could be scored (see the reason above)")
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 class BatchEngine(str, Enum):
@@ -231,11 +244,12 @@ def batch(
     index: Annotated[Path | None, typer.Option(help="A saved index, for records without contexts.")] = None,
     corpus: Annotated[Path | None, typer.Option(help="Documents to index on the fly.")] = None,
     judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
-    k: Annotated[int, typer.Option(help="Passages retrieved per claim.")] = 5,
-    chunk_size: Annotated[int, typer.Option(help="Records checked per batched model pass (and per checkpoint).")] = 16,
+    k: Annotated[int, typer.Option(min=1, help="Passages retrieved per claim.")] = 5,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Records checked per batched model pass (and per checkpoint).")] = 16,
     engine: Annotated[BatchEngine, typer.Option(help="local: this process; ray: a Ray cluster (docs/ray.md).")] = BatchEngine.local,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (--engine ray; default: a local Ray).")] = None,
-    workers: Annotated[int, typer.Option(help="Ray actors, each loading the models once (--engine ray).")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="Ray actors, each loading the models once (--engine ray).")] = 2,
+    allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Exit 0 even when some records could not be checked.")] = False,
     force_mixed: Annotated[bool, typer.Option("--force-mixed", help="Resume an output written with another configuration (recorded in OUT.runs.jsonl).")] = False,
 ) -> None:
     """Check every record of a JSONL file; malformed lines become error records, the job goes on.
@@ -245,7 +259,9 @@ def batch(
     from rich.progress import Progress
 
     from veracity.batch import read_records, run_batch
+    from veracity.inputs import prepare_output
 
+    prepare_output(out)
     total = sum(1 for _ in read_records(inp))
     if engine is BatchEngine.ray and corpus is not None:
         raise VeracityError("--engine ray needs --index (a saved index every worker can read), not --corpus")
@@ -266,6 +282,8 @@ def batch(
     )
     if stats.errors:
         err_console.print(f"[yellow]{stats.errors} records could not be checked; see their `error` field in {out}[/]")
+        if not allow_errors:
+            raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command("report")
@@ -299,17 +317,40 @@ def serve(
     index: Annotated[Path | None, typer.Option(help="A saved index for requests that give no contexts.")] = None,
     judge: Annotated[str | None, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback address without VERACITY_API_TOKEN.")] = False,
+    allow_degraded: Annotated[bool, typer.Option("--allow-degraded", help="Listen at once and load the models in the background; a failed load is reported by /readyz and 503s instead of stopping the server.")] = False,
 ) -> None:
     """Serve the HTTP API (docs/server.md); VERACITY_* environment variables set the token and limits."""
     from veracity.server import Settings, check_bind
 
-    settings = Settings.from_env(host=host, port=port, index=index, judge=judge)
+    settings = Settings.from_env(host=host, port=port, index=index, judge=judge, allow_degraded=allow_degraded or None)
     check_bind(host, settings.token_value, insecure)  # before the slow imports: refuse at once
     import uvicorn
 
     from veracity.server import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    loader = None
+    if not settings.allow_degraded:  # fail fast: a judge or index that cannot load stops here, in one line
+        from veracity.server.engine import Engine
+
+        with err_console.status("loading the models ..."):
+            engine = _load_engine(Engine, settings)
+
+        def loader(_settings: Any, calls: Any) -> Any:
+            engine.model_calls = calls
+            return engine
+
+    uvicorn.run(create_app(settings, engine_loader=loader), host=host, port=port, log_level="info")
+
+
+def _load_engine(engine_class: Any, settings: Any) -> Any:
+    from veracity.errors import ModelNotAvailableError
+
+    try:
+        return engine_class.load(settings)
+    except VeracityError:
+        raise
+    except Exception as err:
+        raise ModelNotAvailableError(f"the models failed to load: {type(err).__name__}: {err}") from err
 
 
 @app.command()

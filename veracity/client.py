@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from veracity.errors import EmptyInputError, InputFormatError, ModelNotAvailableError, VeracityError
+from veracity.errors import EmptyInputError, InputFormatError, InvalidArgumentError, ModelNotAvailableError, VeracityError
+from veracity.inputs import kind
 from veracity.types import Claim, Document, Passage, Report
 
 if TYPE_CHECKING:
@@ -97,6 +98,8 @@ def _context(item: ContextLike) -> str | dict[str, Any]:
 
 
 def _contexts(items: Sequence[ContextLike] | None) -> list[str | dict[str, Any]] | None:
+    if items is not None and (isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence)):
+        raise InvalidArgumentError(f"contexts must be a list of texts, Documents, Passages or mappings, not {kind(items)}")
     return None if items is None else [_context(item) for item in items]
 
 

@@ -21,5 +21,13 @@ class InputFormatError(VeracityError, ValueError):
     """An input file cannot be read or parsed."""
 
 
+class InvalidArgumentError(VeracityError, TypeError, ValueError):
+    """A public function got an argument of the wrong type or value; the message names the argument."""
+
+
+class TimeBudgetExceeded(VeracityError):
+    """The work took longer than its time budget and was stopped."""
+
+
 class ConfigurationChangedError(VeracityError):
     """A batch job resumed with another configuration than the one that wrote its output."""

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from veracity.claims import ClaimExtractor, extract_claims, get_extractor
-from veracity.errors import EmptyInputError, VeracityError
+from veracity.claims.limits import ClaimLimits
+from veracity.errors import InvalidArgumentError, VeracityError
+from veracity.inputs import as_contexts, kind, require_positive_int, require_text, require_texts
 from veracity.judges import Judge, get_judge
 from veracity.judges.decision import whole_passage
 from veracity.provenance import Provenance, RunSpec, run_spec
@@ -62,6 +64,18 @@ def _kg_retriever(kg):
     return KGRetriever(kg)
 
 
+def _check_components(index: object, judge: object, extractor: object, limits: object) -> None:
+    """InvalidArgumentError, naming the argument, for a component of the wrong type."""
+    if index is not None and not isinstance(index, (str, Path)) and not callable(getattr(index, "search_many", None)):
+        raise InvalidArgumentError(f"index must be a HybridIndex, a saved index's path or None, not {kind(index)}")
+    if not isinstance(judge, str) and not callable(getattr(judge, "verify_many", None)):
+        raise InvalidArgumentError(f"judge must be a judge name (e.g. 'default', 'llm:<model>') or a Judge, not {kind(judge)}")
+    if not isinstance(extractor, str) and not callable(getattr(extractor, "extract", None)):
+        raise InvalidArgumentError(f"extractor must be an extractor name ('spacy', 'llm:<model>') or a ClaimExtractor, not {kind(extractor)}")
+    if limits is not None and not isinstance(limits, ClaimLimits):
+        raise InvalidArgumentError(f"claim_limits must be a ClaimLimits or None, not {kind(limits)}")
+
+
 def _passage_ids(contexts: Sequence[Context]) -> list[str]:
     return [c.id if isinstance(c, (Passage, Document)) else f"ctx{i}" for i, c in enumerate(contexts, 1)]
 
@@ -80,8 +94,17 @@ class FactChecker:
     """
 
     def __init__(
-        self, index=None, judge: str | Judge = "default", k: int = 5, extractor: str | ClaimExtractor = "spacy", kg=None
+        self,
+        index=None,
+        judge: str | Judge = "default",
+        k: int = 5,
+        extractor: str | ClaimExtractor = "spacy",
+        kg=None,
+        claim_limits: ClaimLimits | None = None,
     ) -> None:
+        _check_components(index, judge, extractor, claim_limits)
+        require_positive_int(k, "k")
+        self.claim_limits = claim_limits or ClaimLimits()
         if isinstance(index, (str, Path)):
             from veracity.retrieval import HybridIndex
 
@@ -94,12 +117,19 @@ class FactChecker:
         self.extractor = extractor if extractor == "spacy" else get_extractor(extractor)
 
     def check(self, text: str, *, contexts: Sequence[Context] | None = None) -> Report:
-        """A report on `text`; with `contexts`, claims are checked against those passages only."""
-        return self.check_many([text], None if contexts is None else [contexts])[0]
+        """A report on `text`; with `contexts`, claims are checked against those passages only.
+
+        `contexts`: a list of texts, `Document`s, `Passage`s or mappings with `text` and optional `id`,
+        `title` (`veracity.inputs.as_contexts`); anything else raises `InvalidArgumentError`."""
+        require_text(text, "text to check")
+        return self.check_many([text], None if contexts is None else [as_contexts(contexts)])[0]
 
     def check_many(self, texts: Sequence[str], contexts: Sequence[Sequence[Context] | None] | None = None) -> list[Report]:
         """Reports for many texts, with one batched verifier pass over all their claims."""
-        contexts = list(contexts) if contexts is not None else [None] * len(texts)
+        texts = require_texts(texts, "texts")
+        if contexts is not None and (isinstance(contexts, (str, bytes)) or not isinstance(contexts, Sequence)):
+            raise InvalidArgumentError(f"contexts must be a list with one list of contexts (or None) per text, not {kind(contexts)}")
+        contexts = [None if c is None else as_contexts(c, f"contexts[{i}]") for i, c in enumerate(contexts)] if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise VeracityError(f"{len(texts)} texts but {len(contexts)} context lists")
         claims_per_text = [self._claims(text, ctx) for text, ctx in zip(texts, contexts)]
@@ -171,6 +201,7 @@ class FactChecker:
         self, question: str | None, answer: str, contexts: Sequence[Context], *, at_most_citations: int = 3
     ) -> "RAGReport":
         """Claims of a RAG answer checked against its contexts, with citation quality and answer metrics."""
+        contexts = as_contexts(contexts)
         return self.rag_report(question, self.check(answer, contexts=contexts), contexts, at_most_citations=at_most_citations)
 
     def rag_report(
@@ -180,6 +211,11 @@ class FactChecker:
         from veracity.attribution import answer_metrics, attribution_score, citation_scores, parse_citations
         from veracity.attribution.rag import RAGReport
 
+        if question is not None and not isinstance(question, str):
+            raise InvalidArgumentError(f"question must be a str or None, not {kind(question)}")
+        if at_most_citations is not None:
+            require_positive_int(at_most_citations, "at_most_citations")
+        contexts = as_contexts(contexts)
         passages = [e.passage for e in context_evidence(contexts)]
         cites = any(s.markers for s in parse_citations(report.text, _passage_ids(contexts)))
         citations = (
@@ -200,14 +236,13 @@ class FactChecker:
         return self.judge.verify(hypothesis, [premise]).label == "supported"
 
     def _claims(self, text: str, contexts: Sequence[Context] | None) -> list[Claim]:
-        if not isinstance(text, str) or not text.strip():
-            raise EmptyInputError("text to check is empty")
+        require_text(text, "text to check")
         if contexts is not None:
             from veracity.attribution.citations import mask_citation_markers
 
             # Citation markers are not part of any claim; blanking them keeps the spans valid.
             text = mask_citation_markers(text, _passage_ids(contexts))
-        return extract_claims(text, extractor=self.extractor)
+        return extract_claims(text, extractor=self.extractor, limits=self.claim_limits)
 
     def _evidence(self, claims: list[Claim], contexts: Sequence[Context] | None) -> list[list[Evidence]]:
         if not claims:

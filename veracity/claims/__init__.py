@@ -10,6 +10,7 @@ from veracity.claims.protocol import (
     get_extractor,
     register_extractor,
 )
+from veracity.claims.limits import ClaimLimits, extract_bounded
 from veracity.types import Claim
 
 __all__ = [
@@ -22,9 +23,15 @@ __all__ = [
 ]
 
 
-def extract_claims(text: str, extractor: str | ClaimExtractor = "spacy") -> list[Claim]:
+def extract_claims(
+    text: str, extractor: str | ClaimExtractor = "spacy", *, limits: ClaimLimits | None = None
+) -> list[Claim]:
     """Atomic claims of `text` found by `extractor` (a registered name or an extractor).
+
+    Repeated claims are folded and the rest capped per sentence and per text by `limits`
+    (default `ClaimLimits()`; see `veracity.claims.limits`); a sentence too long to parse whole is
+    parsed in pieces, so the work grows linearly with the text.
 
     Raises `EmptyInputError` for blank text and `InvalidInputTypeError` for a non-str.
     """
-    return get_extractor(extractor).extract(check_text(text))
+    return extract_bounded(get_extractor(extractor), check_text(text), limits)

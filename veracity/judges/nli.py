@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from veracity.errors import EmptyInputError, VeracityError
+from veracity.errors import EmptyInputError, InvalidArgumentError, VeracityError
 from veracity.evaluation.baselines import lexical_overlap
 from veracity.judges.calibration import Calibrator, calibrator_from_dict
 from veracity.judges.decision import decision_in_window
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.evidence import as_evidence
+from veracity.inputs import kind, require_claim, require_evidence, require_positive_int, require_sequence, require_texts
 from veracity.judges.registry import register_judge
 from veracity.judges.windows import Window, select_windows, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
@@ -65,6 +67,12 @@ class NLIJudge:
         calibrated: bool = True,
         max_windows: int | None = DEFAULT_MAX_WINDOWS,
     ) -> None:
+        if not isinstance(model, (str, os.PathLike)):
+            raise InvalidArgumentError(f"model must be a model name or a local path, not {kind(model)}")
+        require_positive_int(batch_size, "batch_size")
+        for name, value in (("threshold", threshold), ("refute_threshold", refute_threshold)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0):
+                raise InvalidArgumentError(f"{name} must be a number in [0, 1], not {kind(value)}")
         set_threads(threads)
         self.max_windows = max_windows
         self.loaded: NLIBackend = load_nli_model(model, runtime)
@@ -86,6 +94,7 @@ class NLIJudge:
         return [w.scores for w in self.predict_windows(premises, hypotheses)]
 
     def predict_windows(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[WindowScores]:
+        premises, hypotheses = require_texts(premises, "premises"), require_texts(hypotheses, "hypotheses")
         if len(premises) != len(hypotheses):
             raise VeracityError(f"{len(premises)} premises but {len(hypotheses)} hypotheses")
         windows_per_pair = [self._windows(p, h) for p, h in zip(premises, hypotheses)]
@@ -142,10 +151,16 @@ class NLIJudge:
 
     def verify(self, claim: Claim | str, evidence: Sequence[Evidence | str]) -> Verdict:
         """The verdict on one claim given its evidence passages (texts or retrieved `Evidence`)."""
+        require_claim(claim)
+        require_evidence(evidence)
         return self.verify_many([claim], [evidence])[0]
 
     def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
         """Verdicts for many claims in one batched model pass."""
+        for i, claim in enumerate(require_sequence(claims, "claims")):
+            require_claim(claim, f"claims[{i}]")
+        for i, ev in enumerate(require_sequence(evidence, "evidence")):
+            require_evidence(ev, f"evidence[{i}]")
         if len(claims) != len(evidence):
             raise VeracityError(f"{len(claims)} claims but {len(evidence)} evidence lists")
         texts = [c.text if isinstance(c, Claim) else c for c in claims]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from veracity.errors import InputFormatError
-from veracity.retrieval.errors import IndexMismatchError
+from veracity.retrieval.errors import IndexCorruptError, IndexMismatchError
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -89,4 +89,23 @@ def read_manifest(root: Path, embedder_name: str, embedder_dim: int) -> dict[str
     for key in ("generation", "files", "counts"):
         if key not in manifest:
             raise InputFormatError(f"index manifest {path} has no {key!r}")
+    _check_files(root, manifest["files"], path)
     return manifest
+
+
+def _check_files(root: Path, named: object, path: Path) -> None:
+    """Every file the manifest names is a plain file name inside the index folder (never `../x` or `/x`)."""
+    if not isinstance(named, dict) or not all(key in named for key in ("store", "dense", "bm25")):
+        raise IndexCorruptError(f"index manifest {path}: `files` must name the store, dense and bm25 files")
+    inside = root.resolve()
+    for key, name in named.items():
+        if (
+            not isinstance(name, str)
+            or name in ("", ".", "..")
+            or "/" in name
+            or "\\" in name
+            or "\x00" in name
+            or Path(name).is_absolute()
+            or (root / name).resolve().parent != inside
+        ):
+            raise IndexCorruptError(f"index manifest {path}: file {key!r} = {name!r} is not a file name inside {root}")

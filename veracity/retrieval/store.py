@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from veracity.retrieval.errors import InvalidArgumentError
+from veracity.retrieval.errors import IndexCorruptError, InvalidArgumentError
 from veracity.types import Document, Passage
 
 _CHUNK = 900  # parameters per IN (...) list, under every SQLite build's limit
@@ -74,10 +74,14 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | None) -> Store:
-        connection = sqlite3.connect(
-            ":memory:" if path is None else str(path), isolation_level=None, check_same_thread=False
-        )
-        return cls(connection)
+        """The store at `path` (memory for None); IndexCorruptError naming the file when it is not a database."""
+        try:
+            connection = sqlite3.connect(
+                ":memory:" if path is None else str(path), isolation_level=None, check_same_thread=False
+            )
+            return cls(connection)
+        except sqlite3.DatabaseError as err:
+            raise IndexCorruptError(f"corrupt index store {path}: {err}") from err
 
     def close(self) -> None:
         self._db.close()

@@ -14,8 +14,9 @@ from fastapi import FastAPI, Response
 from veracity import __version__
 from veracity.attribution import CitationScores
 from veracity.attribution.rag import RAGReport
-from veracity.errors import EmptyInputError, VeracityError
+from veracity.errors import EmptyInputError, ModelNotAvailableError, VeracityError
 from veracity.judges.llm import Preference, Ranking, Score
+from veracity.server.docs import install_docs
 from veracity.server.engine import Engine
 from veracity.server.errors import ApiError, install_error_handlers
 from veracity.server.limiter import Overloaded, WorkLimiter
@@ -137,12 +138,28 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(runtime.load(engine_loader or Engine.load))
+        if not settings.allow_degraded:
+            # Fail fast: listen only once the models have loaded, and not at all when they cannot.
+            await task
+            if runtime.status == "failed":
+                log.error("the models failed to load: %s", runtime.error)
+                raise ModelNotAvailableError(
+                    f"the models failed to load: {runtime.error} (allow_degraded / --allow-degraded serves anyway)"
+                )
         try:
             yield
         finally:
             task.cancel()
 
-    app = FastAPI(title="veracity", version=__version__, lifespan=lifespan, description="Claim-level fact checking over HTTP.")
+    app = FastAPI(
+        title="veracity",
+        version=__version__,
+        lifespan=lifespan,
+        description="Claim-level fact checking over HTTP.",
+        docs_url=None,  # served by install_docs from this package, so /docs works offline
+        redoc_url=None,
+    )
+    install_docs(app)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(

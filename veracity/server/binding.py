@@ -24,7 +24,7 @@ def is_loopback(host: str) -> bool:
 
 def check_bind(host: str, token: str | None, insecure: bool = False) -> None:
     """Raise `BindRefusedError` for a non-loopback `host` with no `token`, unless `insecure`."""
-    if is_loopback(host) or token or insecure:
+    if is_loopback(host) or (token is not None and token.strip()) or insecure:
         return
     raise BindRefusedError(
         f"refusing to listen on {host} (not a loopback address) without authentication: "

@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from veracity.claims import extract_claims
+from veracity.claims.limits import ClaimLimits
 from veracity.judges import Judge
 from veracity.pipeline import Context, FactChecker
+from veracity.server.budget import BudgetedJudge
 from veracity.server.settings import Settings
 from veracity.types import Claim, Evidence, Report, Verdict
 
@@ -63,13 +65,29 @@ def _worker_judges(judge: Judge, n: int) -> list[Judge]:
 class Engine:
     """Runs the library for the server; every method blocks, so call it from a worker thread.
 
-    `model_calls(model, n)` is told of each model call, for the metrics.
+    `model_calls(model, n)` is told of each model call, for the metrics. `budget_s`: seconds of model
+    work per request (`TimeBudgetExceeded` past it; None: no limit). `max_evidence`: evidence passages
+    kept per verdict in the reports it returns (None: all). `claim_limits`: for `claims`.
     """
 
-    def __init__(self, checkers: list[FactChecker], judge_name: str, model_calls: ModelCalls | None = None) -> None:
+    def __init__(
+        self,
+        checkers: list[FactChecker],
+        judge_name: str,
+        model_calls: ModelCalls | None = None,
+        *,
+        budget_s: float | None = None,
+        max_evidence: int | None = None,
+        claim_limits: ClaimLimits | None = None,
+    ) -> None:
         self._idle: queue.SimpleQueue[FactChecker] = queue.SimpleQueue()
         for checker in checkers:
+            if not isinstance(checker.judge, BudgetedJudge):
+                checker.judge = BudgetedJudge(checker.judge)
             self._idle.put(checker)
+        self.budget_s = budget_s
+        self.max_evidence = max_evidence
+        self.claim_limits = claim_limits
         self.has_index = checkers[0].index is not None
         self.extractor = checkers[0].extractor
         self.judge_name = judge_name
@@ -87,22 +105,32 @@ class Engine:
             from veracity.retrieval import HybridIndex
 
             index = _LockedIndex(HybridIndex.load(settings.index))
-        first = FactChecker(index=index, judge=settings.judge, k=settings.k)
+        limits = settings.claim_limits
+        first = FactChecker(index=index, judge=settings.judge, k=settings.k, claim_limits=limits)
         judges = _worker_judges(first.judge, settings.max_concurrency)
-        checkers = [FactChecker(index=index, judge=judge, k=settings.k) for judge in judges]
+        checkers = [FactChecker(index=index, judge=judge, k=settings.k, claim_limits=limits) for judge in judges]
         judge_name = str(getattr(first.judge, "name", settings.judge))
-        engine = cls(checkers, judge_name, model_calls)
+        engine = cls(
+            checkers, judge_name, model_calls,
+            budget_s=settings.time_budget_s, max_evidence=settings.max_evidence, claim_limits=limits,
+        )  # fmt: skip
         for checker in checkers:
             checker.check(WARM_UP_TEXT, contexts=[WARM_UP_TEXT])
         return engine
 
     @contextmanager
     def checker(self) -> Iterator[FactChecker]:
-        """A checker no other thread is using (the caller bounds threads to the number of checkers)."""
+        """A checker no other thread is using (the caller bounds threads to the number of checkers),
+        its judge's time budget started."""
         checker = self._idle.get()
+        budgeted = checker.judge if isinstance(checker.judge, BudgetedJudge) else None
         try:
+            if budgeted is not None:
+                budgeted.start(self.budget_s)
             yield checker
         finally:
+            if budgeted is not None:
+                budgeted.start(None)
             self._idle.put(checker)
 
     def verify(self, text: str, contexts: Sequence[Context] | None, rag: tuple[str | None, int] | None = None) -> Report:
@@ -112,13 +140,25 @@ class Engine:
             if rag is not None:
                 question, at_most = rag
                 report = checker.rag_report(question, report, contexts or [], at_most_citations=at_most)
+        report = self._bounded(report)
         self.model_calls("spacy", 1)
         if report.results:
             self.model_calls(self.judge_name, 1)
         return report
 
+    def _bounded(self, report: Report) -> Report:
+        """The report with at most `max_evidence` evidence passages per verdict (the deciding one first)."""
+        n = self.max_evidence
+        if n is None or all(len(r.verdict.evidence) <= n for r in report.results):
+            return report
+        results = [
+            r if len(r.verdict.evidence) <= n else r.model_copy(update={"verdict": r.verdict.model_copy(update={"evidence": r.verdict.evidence[:n]})})
+            for r in report.results
+        ]
+        return report.model_copy(update={"results": results})
+
     def claims(self, text: str) -> list[Claim]:
-        claims = extract_claims(text, extractor=self.extractor)
+        claims = extract_claims(text, extractor=self.extractor, limits=self.claim_limits)
         self.model_calls("spacy", 1)
         return claims
 

@@ -16,6 +16,7 @@ from veracity.errors import (
     IndexNotFoundError,
     InputFormatError,
     ModelNotAvailableError,
+    TimeBudgetExceeded,
     VeracityError,
 )
 from veracity.llm.errors import LLMError, LLMRateLimited, LLMTimeout, LLMUnavailable
@@ -28,6 +29,7 @@ _VERACITY_ERRORS: tuple[tuple[type[VeracityError], int, str], ...] = (
     (LLMRateLimited, 503, "upstream_rate_limited"),
     (LLMTimeout, 504, "upstream_timeout"),
     (LLMError, 502, "upstream_error"),
+    (TimeBudgetExceeded, 503, "time_budget_exceeded"),
     (EmptyInputError, 422, "empty_input"),
     (InputFormatError, 422, "invalid_input"),
     (InvalidInputTypeError, 422, "invalid_input"),
@@ -96,6 +98,14 @@ def _validation_details(err: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _empty_text(err: RequestValidationError) -> str | None:
+    """The field, when the only problem of a request is an empty string where text is required."""
+    errors = err.errors()
+    if errors and all(e.get("type") == "string_too_short" and e.get("input") == "" for e in errors):
+        return ".".join(str(part) for part in errors[0].get("loc", ())[1:]) or "text"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register handlers for our errors, library errors, validation errors and HTTP errors."""
 
@@ -111,6 +121,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
         details = _validation_details(err)
+        empty = _empty_text(err)
+        if empty is not None:  # "" is the same error as "   ": empty_input
+            return error_response(422, "empty_input", f"{empty} is empty", request_id_of(request), details=details)
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         message = f"invalid request: {'.'.join(first['loc']) or 'body'}: {first['msg']}"
         return error_response(422, "invalid_request", message, request_id_of(request), details=details)

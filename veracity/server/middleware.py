@@ -107,6 +107,8 @@ class RequestContextMiddleware:
 
     def _refusal(self, scope: Scope, headers: Headers, request_id: str) -> Response | None:
         if self.token is not None and scope["path"] not in self.open_paths and not self._authorised(headers):
+            given = "no" if not headers.get("authorization") else "a wrong"
+            log.warning("401 for %s %s (request %s): %s bearer token", scope["method"], scope["path"], request_id, given)
             return error_response(
                 401, "unauthorized", "missing or wrong bearer token", request_id, {"WWW-Authenticate": "Bearer"}
             )

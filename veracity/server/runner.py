@@ -16,7 +16,8 @@ class BackgroundServer:
     """A real uvicorn server on `host` (an OS-chosen free port) in a daemon thread.
 
     Use as a context manager; `url` is its base URL once started. `start` returns when the
-    server accepts connections (the models may still be loading: see `/readyz`).
+    server accepts connections: once the models have loaded, or at once with `allow_degraded`
+    (then they may still be loading: see `/readyz`).
     """
 
     def __init__(self, app: FastAPI, host: str = "127.0.0.1", log_level: str = "warning") -> None:
@@ -27,9 +28,15 @@ class BackgroundServer:
         self.url = f"http://{self.host}:{self.port}"
         config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=5)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self, timeout: float = 30.0) -> BackgroundServer:
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except SystemExit:  # uvicorn's answer to a failed start-up: `start` reports it
+            pass
+
+    def start(self, timeout: float = 300.0) -> BackgroundServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

@@ -8,10 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from veracity.claims.limits import DEFAULT_MAX_PER_SENTENCE, DEFAULT_MAX_PER_TEXT, ClaimLimits
 from veracity.errors import VeracityError
 
 ENV_PREFIX = "VERACITY_"
 TOKEN_ENV = "VERACITY_API_TOKEN"
+MIN_TOKEN_CHARS = 8
 
 
 class Settings(BaseModel):
@@ -24,6 +26,11 @@ class Settings(BaseModel):
     `torch_threads`: the verifier's intra-op threads (default: CPUs / `max_concurrency`).
     `judge_model`: the litellm model the judge endpoints use when a request names none;
     `judge_models`: the models a request may name (empty: any).
+    `allow_degraded`: listen at once and load the models in the background, reporting a failed load by
+    `/readyz` and 503s; by default the models load before the server listens and a failure stops it.
+    `time_budget_s`: model work one request may take; past it the work stops and the answer is 503
+    `time_budget_exceeded`. `max_evidence`: evidence passages listed per verdict in a response.
+    `max_claims_per_sentence` / `max_claims_per_text`: claims checked per request (`ClaimLimits`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -46,6 +53,35 @@ class Settings(BaseModel):
     torch_threads: int | None = Field(default=None, ge=1)
     judge_model: str | None = None
     judge_models: tuple[str, ...] = ()
+    allow_degraded: bool = False
+    time_budget_s: float = Field(default=30.0, gt=0, le=3600)
+    max_evidence: int = Field(default=3, ge=1, le=100)
+    max_claims_per_sentence: int = Field(default=DEFAULT_MAX_PER_SENTENCE, ge=1)
+    max_claims_per_text: int = Field(default=DEFAULT_MAX_PER_TEXT, ge=1)
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _valid_token(cls, token: object) -> object:
+        """Surrounding whitespace (a token read from a file ends with a newline) is dropped; a blank
+        token, one with whitespace inside, or one under MIN_TOKEN_CHARS characters is refused."""
+        if isinstance(token, SecretStr):
+            token = token.get_secret_value()
+        if token is None:
+            return None
+        if not isinstance(token, str):
+            raise ValueError("the token must be a string")
+        token = token.strip()
+        if not token:
+            raise ValueError(f"{TOKEN_ENV} is blank: set a token, or unset it to serve without one")
+        if any(c.isspace() for c in token):
+            raise ValueError(f"{TOKEN_ENV} holds whitespace: a bearer token is one word")
+        if len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"{TOKEN_ENV} is shorter than {MIN_TOKEN_CHARS} characters")
+        return token
+
+    @property
+    def claim_limits(self) -> ClaimLimits:
+        return ClaimLimits(max_per_sentence=self.max_claims_per_sentence, max_per_text=self.max_claims_per_text)
 
     @field_validator("index")
     @classmethod
