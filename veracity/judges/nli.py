@@ -63,7 +63,7 @@ class NLIJudge:
         threshold: float | None = None,
         refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
         threads: int | None = None,
-        runtime: str = "torch",
+        runtime: str = "auto",
         calibrated: bool = True,
         max_windows: int | None = DEFAULT_MAX_WINDOWS,
     ) -> None:

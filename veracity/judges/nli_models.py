@@ -158,17 +158,16 @@ def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
 
     `runtime`: "torch"; "onnx" (ONNX Runtime int8 for classifiers, torch with a warning where unavailable);
     "onnx-fp32" (ONNX Runtime without quantisation: the same scores as torch, about twice as fast on CPU);
-    "auto" (ONNX int8 for our verifier format, which measured faster, where onnxruntime is installed; else torch).
-    Seq2seq models always run on torch.
+    "auto" (the default of `NLIJudge`: ONNX fp32 for classifiers where onnxruntime is installed, which gives
+    torch's scores about twice as fast on CPU; else torch). Seq2seq models always run on torch.
     """
     if runtime not in RUNTIMES:
         raise VeracityError(f"unknown runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
     backend = _load_torch(name)
     path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
-    ours = (path / WEIGHTS_FILE).is_file()
-    onnx = runtime in ("onnx", "onnx-fp32") or (runtime == "auto" and ours and onnxruntime_available())
+    onnx = runtime in ("onnx", "onnx-fp32") or (runtime == "auto" and onnxruntime_available())
     if onnx and isinstance(backend, ClassifierBackend):
-        return onnx_or_torch(backend, source_files(path), precision="fp32" if runtime == "onnx-fp32" else "int8")
+        return onnx_or_torch(backend, source_files(path), precision="int8" if runtime == "onnx" else "fp32")
     return backend
 
 

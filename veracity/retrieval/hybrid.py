@@ -145,6 +145,7 @@ class HybridIndex:
         max_tokens: int | None = 128,
         dedup: DedupMode = "near",
         titles: bool = True,
+        stem: bool = False,
         dense: DenseConfig | None = None,
         embedder: Embedder | None = None,
         progress: bool = False,
@@ -154,7 +155,8 @@ class HybridIndex:
 
         Passages are sentence windows of at most `max_tokens` embedder tokens (and `max_chars`
         characters, if given) sharing `overlap_sentences`; duplicates are folded per `dedup`;
-        with `titles`, BM25 and the embedder see each passage under its document's title.
+        with `titles`, BM25 and the embedder see each passage under its document's title; with
+        `stem`, BM25 folds plural endings (`plural_stem`) of passages and queries.
         Encoding shows a progress bar with `progress` and, with `cache_dir`, resumes from the
         chunks a previous interrupted build left there. Raises EmptyInputError without passages
         and InputFormatError for one id given two different documents.
@@ -165,12 +167,13 @@ class HybridIndex:
             overlap_sentences=overlap_sentences,
             dedup=dedup,
             titles=titles,
+            stem=stem,
             dense=dense or DenseConfig(),
         )
         embedder = embedder or default_embedder()
         index = cls(
             Store.open(None),
-            BM25Index.build([], []),
+            BM25Index.build([], [], stem=settings.stem),
             DenseIndex(embedder.dim, settings.dense),
             settings,
             embedder,
@@ -303,7 +306,7 @@ class HybridIndex:
             self._dense.add(np.asarray([p.row for p in indexed], dtype=np.int64), vectors)
             clock.done("dense")
             rows, all_texts = self._store.indexed_texts(self.settings.titles)
-            self._bm25 = BM25Index.build(all_texts, rows)
+            self._bm25 = BM25Index.build(all_texts, rows, stem=self.settings.stem)
             clock.done("bm25")
         except Exception as exc:
             if self.root is None:
@@ -541,7 +544,7 @@ class HybridIndex:
             files.remove_stale(root, set(named.values()))
             try:
                 dense = DenseIndex.load(root / named["dense"], settings.dense)
-                bm25 = BM25Index.load(root / named["bm25"])
+                bm25 = BM25Index.load(root / named["bm25"], stem=settings.stem)
             except (OSError, ValueError, RuntimeError) as exc:
                 raise IndexCorruptError(f"corrupt index at {root}: {exc}") from exc
             _verify(root, manifest, store, dense, bm25)

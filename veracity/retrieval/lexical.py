@@ -43,6 +43,22 @@ def word_tokens(word: str) -> list[str]:
     return tokens
 
 
+def plural_stem(token: str) -> str:
+    """A light (Harman "S") stemmer: "studies" -> "study", "cells" -> "cell", "processes" -> "process".
+
+    Only plural endings are folded, so terms keep their meaning; numbers and short tokens are left alone.
+    """
+    if len(token) <= 3 or not token.endswith("s") or token[-2:] in ("ss", "us", "is") or token[-2].isdigit():
+        return token
+    if token.endswith("ies") and not token.endswith(("eies", "aies")):
+        return token[:-3] + "y"
+    if token.endswith("sses") or token.endswith("xes") or token.endswith("ches") or token.endswith("shes"):
+        return token[:-2]
+    if token.endswith("es") and not token.endswith(("aes", "ees", "oes")):
+        return token[:-1]
+    return token[:-1]
+
+
 def words(text: str) -> list[str]:
     """The words of `text` as the lexical tokenizer sees them, in their original case."""
     return _TOKEN.findall(text)
@@ -77,26 +93,29 @@ class QueryTerms:
 class BM25Index:
     """A BM25 index whose positions map to passage rows (`rows`, ascending)."""
 
-    def __init__(self, bm25: bm25s.BM25 | None, rows: np.ndarray) -> None:
+    def __init__(self, bm25: bm25s.BM25 | None, rows: np.ndarray, stem: bool = False) -> None:
         self._bm25 = bm25
+        self.stem = stem  # tokens of texts and queries go through `plural_stem`
         self.rows = np.ascontiguousarray(rows, dtype=np.int64)
         if bm25 is not None and int(bm25.scores["num_docs"]) != len(self.rows):
             raise ValueError(f"BM25 holds {bm25.scores['num_docs']} passages but {len(self.rows)} rows are mapped")
 
     @classmethod
-    def build(cls, texts: Sequence[str], rows: Sequence[int] | np.ndarray) -> BM25Index:
-        """Index `texts`; position i is `texts[i]` with passage row `rows[i]`."""
+    def build(cls, texts: Sequence[str], rows: Sequence[int] | np.ndarray, stem: bool = False) -> BM25Index:
+        """Index `texts`; position i is `texts[i]` with passage row `rows[i]`; `stem`: fold plurals."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(texts) != len(rows):
             raise ValueError(f"{len(texts)} texts but {len(rows)} rows")
         if len(texts) == 0:
-            return cls(None, rows)
+            return cls(None, rows, stem)
         corpus_tokens = [tokenize(text) for text in texts]
+        if stem:
+            corpus_tokens = [[plural_stem(t) for t in tokens] for tokens in corpus_tokens]
         if not any(corpus_tokens):  # bm25s cannot build an empty vocabulary
             corpus_tokens = [[""] for _ in corpus_tokens]
         bm25 = bm25s.BM25()
         bm25.index(corpus_tokens, show_progress=False)
-        return cls(bm25, rows)
+        return cls(bm25, rows, stem)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -125,7 +144,7 @@ class BM25Index:
         data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
         pieces: list[tuple[np.ndarray, np.ndarray]] = []
         for token, weight in zip(query.tokens, query.weights):
-            token_id = vocab.get(token)
+            token_id = vocab.get(plural_stem(token) if self.stem else token)
             if token_id is None or weight == 0:
                 continue
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
@@ -172,12 +191,12 @@ class BM25Index:
         np.save(directory / ROWS, self.rows, allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path) -> BM25Index:
-        """Read an index written by `save`, refusing pickled arrays."""
+    def load(cls, directory: Path, stem: bool = False) -> BM25Index:
+        """Read an index written by `save` (built with `stem` or not), refusing pickled arrays."""
         rows = np.load(directory / ROWS, allow_pickle=False)
         if len(rows) == 0:
-            return cls(None, rows)
-        return cls(bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False), rows)
+            return cls(None, rows, stem)
+        return cls(bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False), rows, stem)
 
     @staticmethod
     def files(directory: Path, empty: bool) -> list[Path]:

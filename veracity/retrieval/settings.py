@@ -17,13 +17,15 @@ class IndexSettings:
     """Passage windows (`max_tokens` word-pieces and/or `max_chars`, `overlap_sentences`), duplicate
     folding (`dedup`: "near" folds equal normalised texts index-wide and Jaccard >= 0.9 within one
     build/add call, "exact" only the former, "off" none), whether BM25 and the embedder see each
-    passage under its document's title (`titles`), claim query weights, dense index config."""
+    passage under its document's title (`titles`), whether BM25 folds plurals (`stem`), claim query
+    weights, dense index config."""
 
     max_tokens: int | None = 128
     max_chars: int | None = None
     overlap_sentences: int = 1
     dedup: DedupMode = "near"
     titles: bool = True
+    stem: bool = False  # BM25 folds plural endings (an index saved before this setting existed has none)
     name_weight: float = 2.0
     number_weight: float = 1.0
     dense: DenseConfig = field(default_factory=DenseConfig)
