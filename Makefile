@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export LITELLM_LOCAL_MODEL_COST_MAP ?= True
 
-.PHONY: setup setup-test local-llm browser demo test bench verifier clean
+.PHONY: setup setup-test local-llm browser demo test fuzz bench verifier clean
 
 # `setup`: what the demo needs (the library and its offline models). `setup-test`: that plus the test,
 # plugin and local-LLM extras; llama-cpp-python builds from source there (about 6 minutes), so a
@@ -46,6 +46,10 @@ demo: setup
 
 test: setup-test browser
 	$(BIN)/python -m pytest -q
+
+# The fuzz campaign with 10x the examples of `make test`, plus its slow targets (huge inputs); figures in docs/benchmarks.md.
+fuzz: setup-test
+	VERACITY_FUZZ_SCALE=10 VERACITY_SLOW=1 $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 bench: setup
 	$(BIN)/python benchmarks/verifier.py

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -409,12 +410,13 @@ def test_cli_serves_with_the_token_from_the_environment():
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            for _ in range(600):
+            deadline = time.monotonic() + 300  # it listens once the models have loaded
+            while time.monotonic() < deadline and server.poll() is None:
                 try:
                     if http.get("/healthz").status_code == 200:
                         break
                 except httpx.TransportError:
-                    threading.Event().wait(0.1)
+                    threading.Event().wait(0.2)
             assert body_ok(http.get("/healthz")) == {"status": "ok"}
             error_of(http.get("/metrics"), 401, "unauthorized")
             assert http.get("/metrics", headers={"Authorization": "Bearer cli-token"}).status_code == 200

@@ -34,10 +34,20 @@ def kind(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
+def valid_unicode(value: str, name: str) -> str:
+    """`value`, unless it holds a lone surrogate (not text: no encoder or model can take it)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidArgumentError(f"{name} is not valid Unicode (a lone surrogate at character {err.start})") from None
+    return value
+
+
 def require_text(value: object, name: str = "text") -> str:
     """`value` if it is a non-blank `str`; InvalidArgumentError for another type, EmptyInputError for blank text."""
     if not isinstance(value, str):
         raise InvalidArgumentError(f"{name} must be a str, not {kind(value)}")
+    valid_unicode(value, name)
     if not value.strip():
         raise EmptyInputError(f"{name} is empty")
     return value
@@ -50,6 +60,7 @@ def require_texts(value: object, name: str) -> list[str]:
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise InvalidArgumentError(f"{name}[{i}] must be a str, not {kind(item)}")
+        valid_unicode(item, f"{name}[{i}]")
     return list(value)
 
 
@@ -71,9 +82,10 @@ def as_contexts(value: object, name: str = "contexts") -> list[Context]:
 
 def as_context(item: object, position: int, name: str = "contexts") -> Context:
     """One context: text, a `Document`/`Passage`, or a mapping (id defaults to ctx<position>)."""
-    if isinstance(item, (str, Document, Passage)):
-        return item
     where = f"{name}[{position - 1}]"
+    if isinstance(item, (str, Document, Passage)):
+        valid_unicode(item if isinstance(item, str) else item.text, where)
+        return item
     if not isinstance(item, Mapping):
         raise InvalidArgumentError(f"{where} must be a text or an object with `text`, not {kind(item)}")
     unknown = sorted(str(key) for key in item if key not in _CONTEXT_KEYS)
@@ -82,6 +94,7 @@ def as_context(item: object, position: int, name: str = "contexts") -> Context:
     text, cid, title = item.get("text"), item.get("id"), item.get("title")
     if not isinstance(text, str):
         raise InvalidArgumentError(f"{where}.text must be a str, not {kind(text)}")
+    valid_unicode(text, f"{where}.text")
     if cid is not None and (not isinstance(cid, (str, int)) or isinstance(cid, bool) or not str(cid).strip()):
         raise InvalidArgumentError(f"{where}.id must be a non-empty string, not {kind(cid)}")
     if title is not None and not isinstance(title, str):
@@ -171,6 +184,7 @@ def require_claim(value: object, name: str = "claim") -> None:
 
     if not isinstance(value, (str, Claim)):
         raise InvalidArgumentError(f"{name} must be a Claim or a str, not {kind(value)}")
+    valid_unicode(value if isinstance(value, str) else value.text, name)
 
 
 def require_evidence(value: object, name: str = "evidence") -> None:
@@ -182,6 +196,7 @@ def require_evidence(value: object, name: str = "evidence") -> None:
     for i, item in enumerate(value):
         if not isinstance(item, (str, Evidence)):
             raise InvalidArgumentError(f"{name}[{i}] must be a str or an Evidence, not {kind(item)}")
+        valid_unicode(item if isinstance(item, str) else item.passage.text, f"{name}[{i}]")
 
 
 def require_sequence(value: object, name: str) -> Sequence[Any]:

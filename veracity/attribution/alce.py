@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict
 
 from veracity.attribution.citations import CitedSentence, cited_indices, parse_citations
 from veracity.claims.filters import uncheckable_text
-from veracity.errors import EmptyInputError, InputFormatError
+from veracity.errors import EmptyInputError, InputFormatError, InvalidArgumentError
+from veracity.inputs import kind, require_sequence
 from veracity.types import Document, Passage
 
 if TYPE_CHECKING:
@@ -87,8 +88,11 @@ def citation_scores(
     `entails(premise, hypothesis)`: any judge (NLI, LLM); by default our verifier at its threshold.
     Raises `EmptyInputError` when the answer has no sentences.
     """
-    if at_most_citations is not None and at_most_citations < 1:
-        raise ValueError("at_most_citations must be at least 1 (or None for no limit)")
+    if not isinstance(answer, str):
+        raise InvalidArgumentError(f"answer must be a str, not {kind(answer)}")
+    require_sequence(passages, "passages")
+    if at_most_citations is not None and (not isinstance(at_most_citations, int) or at_most_citations < 1):
+        raise InvalidArgumentError("at_most_citations must be at least 1 (or None for no limit)")
     texts, ids = _formatted(passages)
     sentences = parse_citations(answer, ids)
     if not sentences:

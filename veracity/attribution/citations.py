@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from veracity.attribution.sentences import sentence_spans
+from veracity.errors import InvalidArgumentError
+from veracity.inputs import kind, require_sequence
 
 _BRACKET = re.compile(r"\[([^\[\]\n]{1,80})\]")
 _LEADING_BRACKET = re.compile(r"\s*\[([^\[\]\n]{1,80})\]")
@@ -49,6 +51,12 @@ def parse_citations(answer: str, passage_ids: Sequence[str] | int) -> list[Cited
     how many passages there are (then only numeric markers are valid). A marker that follows a
     sentence's final punctuation ("... in 1889.[1] Next") belongs to that sentence.
     """
+    if not isinstance(answer, str):
+        raise InvalidArgumentError(f"answer must be a str, not {kind(answer)}")
+    if isinstance(passage_ids, bool) or not isinstance(passage_ids, int):
+        for i, pid in enumerate(require_sequence(passage_ids, "passage_ids")):
+            if not isinstance(pid, str):
+                raise InvalidArgumentError(f"passage_ids[{i}] must be a str, not {kind(pid)}")
     n, names = _id_table(passage_ids)
     trailing = lambda text, pos: _skip_markers(text, pos, n, names)  # noqa: E731
     sentences: list[CitedSentence] = []

@@ -79,4 +79,8 @@ def check_text(text: object) -> str:
         raise InvalidInputTypeError(f"text to check must be a str, not {type(text).__name__}")
     if not text.strip():
         raise EmptyInputError("text to check is empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate: no parser or model can read it
+        raise InvalidInputTypeError(f"text to check is not valid Unicode (a lone surrogate at character {err.start})") from None
     return text
