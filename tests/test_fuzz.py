@@ -14,7 +14,6 @@ import math
 import os
 import shutil
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

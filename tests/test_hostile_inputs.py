@@ -23,7 +23,7 @@ from veracity.batch import read_records, run_batch
 from veracity.claims import extract_claims
 from veracity.claims.limits import ClaimLimits, apply_limits, text_pieces
 from veracity.cli import EXIT_INCOMPLETE, app
-from veracity.errors import EmptyInputError, InputFormatError, InvalidArgumentError, VeracityError
+from veracity.errors import EmptyInputError, InvalidArgumentError, VeracityError
 from veracity.inputs import as_contexts, read_contexts
 from veracity.notices import language_warning, unscored_line
 from veracity.pipeline import FactChecker
@@ -413,3 +413,18 @@ def test_the_time_budget_stops_the_work_and_frees_the_worker():
             ok = http.post("/v1/verify", json={"text": "The Eiffel Tower was completed in 1889.", "contexts": CONTEXTS})
             assert ok.status_code in (200, 503), ok.text  # the one worker is free again: not 429
             assert threading.active_count() < 200
+
+
+def test_a_refused_token_is_logged(caplog):
+    from veracity.server import Settings, create_app
+    from veracity.server.runner import BackgroundServer
+
+    def never(settings, calls):
+        raise VeracityError("no models in this test server")
+
+    app = create_app(Settings(token="right-token-123", allow_degraded=True), engine_loader=never)
+    with caplog.at_level(logging.WARNING, logger="veracity.server"), BackgroundServer(app) as running:
+        with httpx.Client(base_url=running.url) as http:
+            assert http.get("/metrics", headers={"Authorization": "Bearer wrong-token"}).status_code == 401
+    refused = [r.getMessage() for r in caplog.records if "401" in r.getMessage()]
+    assert refused and "a wrong bearer token" in refused[0] and "wrong-token" not in refused[0]
