@@ -64,6 +64,11 @@ def test_info_add_remove(runner: CliRunner, built: Path, tmp_path: Path) -> None
     ids = list(HybridIndex.load(built).documents)
     search = runner.invoke(app, ["index", "search", str(built), "IL-33 cytokine of the interleukin-1 family"])
     assert search.exit_code == 0 and "il-33" in search.stdout.lower()
+    shown = [line.split()[1] for line in search.stdout.splitlines() if line[:1].isdigit()]
+    assert len(shown) == len(set(shown)) == 4  # per document by default: 4 distinct documents
+    passages = runner.invoke(app, ["index", "search", str(built), "IL-33 interleukin", "--passages", "--k", "8"])
+    assert passages.exit_code == 0
+    assert len({line.split()[1] for line in passages.stdout.splitlines() if line[:1].isdigit()}) < 8
 
     gone = next(i for i in ids if "il-33" in i)
     result = runner.invoke(app, ["index", "remove", str(built), gone, "no-such-doc"])

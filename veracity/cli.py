@@ -164,11 +164,13 @@ def index_search(
     query: Annotated[str, typer.Argument(help="The query.")],
     k: Annotated[int, typer.Option(help="Number of passages.")] = 5,
     mode: Annotated[SearchMode, typer.Option(help="Retriever.")] = SearchMode.hybrid,
+    per_document: Annotated[bool, typer.Option("--per-document/--passages", help="k distinct documents (their best passage each), or the k best passages.")] = True,
 ) -> None:
-    """Search a saved index and print the passages found."""
+    """Search a saved index and print the documents (or passages) found."""
     from veracity.retrieval import HybridIndex
 
-    for rank, ev in enumerate(HybridIndex.load(index).search(query, k=k, mode=mode.value), 1):
+    found = HybridIndex.load(index).search(query, k=k, mode=mode.value, per_document=per_document)
+    for rank, ev in enumerate(found, 1):
         out_console.print(f"{rank}. [cyan]{ev.passage.doc_id}[/] ({ev.score:.4f}) {ev.passage.text[:200]}")
 
 
