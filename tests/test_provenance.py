@@ -51,7 +51,7 @@ def test_report_names_what_produced_it(checker) -> None:
     expected = hashlib.sha256((DEFAULT_MODEL_DIR / WEIGHTS_FILE).read_bytes()).hexdigest()
     assert (judge.kind, judge.name, judge.settings["weights_sha256"]) == ("nli", "default", expected)
     assert judge.settings["threshold"] == checker.judge.threshold
-    assert judge.settings["calibration"]["method"] and judge.settings["runtime"] == "torch"
+    assert judge.settings["calibration"]["method"] and judge.settings["runtime"] in {"torch", "onnx-fp32", "onnx-int8"}
     assert prov.run.extractor.kind == "spacy" and prov.run.retriever is None and prov.run.k == 5
     from veracity import __version__
 
@@ -94,6 +94,14 @@ def test_span_inside_a_window_of_several_sentences() -> None:
     assert decided.doc_span.start == 10 + text.index("The tower")
     one = decision_in_window(0, passage, (20, 52), "anything")
     assert one.method == "window" and one.text == "The tower was completed in 1889."
+
+
+def test_verifier_picks_the_deciding_sentence_where_words_tie(checker) -> None:
+    # "Eiffel Tower" and "completed 1889" each share two words with the claim: the verifier decides.
+    verdict = checker.judge.verify("The Eiffel Tower was completed in 1889.", [CONTEXTS[0]])
+    decided = verdict.decided_by
+    assert verdict.label == "supported" and decided is not None and decided.method == "verifier"
+    assert decided.text == "It was completed in 1889." == CONTEXTS[0][decided.span.start : decided.span.end]
 
 
 def test_table_shows_the_deciding_span_not_the_passage_start(checker) -> None:

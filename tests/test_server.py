@@ -236,6 +236,7 @@ def test_metrics_count_requests_verdicts_and_model_calls(http):
 OPERATIONS = [
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("POST", "/v1/verify"), ("POST", "/v1/claims"),
     ("POST", "/v1/citations"), ("POST", "/v1/judge/score"), ("POST", "/v1/judge/compare"), ("POST", "/v1/judge/rank"),
+    ("GET", "/v1/info"), ("POST", "/v1/report/html"),
 ]  # fmt: skip
 
 

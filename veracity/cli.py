@@ -356,6 +356,20 @@ def _load_engine(engine_class: Any, settings: Any) -> Any:
 
 
 @app.command()
+@friendly_errors
+def ui(
+    corpus: Annotated[Path | None, typer.Option(help="Documents to index for the page's searches (.txt/.md/.jsonl).")] = None,
+    index: Annotated[Path | None, typer.Option(help="A saved index for the page's searches.")] = None,
+    port: Annotated[int, typer.Option(help="Port to listen on (on 127.0.0.1).")] = 8000,
+    judge: Annotated[str | None, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = None,
+) -> None:
+    """Open the page for people: the server on 127.0.0.1, paste an answer and see which claims hold."""
+    from veracity.server.page import serve_page
+
+    serve_page(corpus=corpus, index=index, port=port, judge=judge, say=out_console.print)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     from veracity import __version__

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from veracity.errors import EmptyInputError, InputFormatError, InvalidArgumentError, ModelNotAvailableError, VeracityError
 from veracity.inputs import kind
+from veracity.provenance import RunSpec
 from veracity.types import Claim, Document, Passage, Report
 
 if TYPE_CHECKING:
@@ -170,6 +171,13 @@ def _claims(response: httpx.Response) -> list[Claim]:
     return [Claim.model_validate(claim) for claim in response.json()["claims"]]
 
 
+def _run_spec(response: httpx.Response) -> RunSpec | None:
+    if response.status_code >= 400:
+        raise _error(response)
+    run = response.json().get("run")
+    return None if run is None else RunSpec.model_validate(run)
+
+
 class Client:
     """A synchronous client. `token`: the server's bearer token (`VERACITY_API_TOKEN`), if it has one."""
 
@@ -247,6 +255,11 @@ class Client:
             time.sleep(interval)
         raise VeracityError(f"server at {self._http.base_url} not ready after {timeout:.0f} s")
 
+    def run_spec(self) -> RunSpec | None:
+        """What the server's reports are made with (`GET /v1/info`: versions, models, weights hashes,
+        settings); None while its models are loading. Each `Report.provenance` repeats it."""
+        return _run_spec(self._http.get("/v1/info"))
+
     def metrics(self) -> str:
         """The Prometheus metrics text."""
         response = self._http.get("/metrics")
@@ -323,6 +336,9 @@ class AsyncClient:
                 pass
             await asyncio.sleep(interval)
         raise VeracityError(f"server at {self._http.base_url} not ready after {timeout:.0f} s")
+
+    async def run_spec(self) -> RunSpec | None:
+        return _run_spec(await self._http.get("/v1/info"))
 
     async def metrics(self) -> str:
         response = await self._http.get("/metrics")

@@ -118,9 +118,10 @@ class Decision(_Frozen):
     as retrieved or given (before the judge narrowed it to a window). `window`: the text the verifier
     read, as offsets into that passage's text; `span`: the part of the window that carries the decision
     (offsets into the passage's text), `doc_span`: the same part in the source document, `text`: its
-    words. `method`: how `span` was chosen: "window" (the window is one sentence, or the whole passage
-    was read as one sentence), "sentence-overlap" (the window's sentence sharing most content words with
-    the claim), "kg" (the knowledge-graph triple that decided).
+    words. `method`: how `span` was chosen: "window" (the window is one sentence), "verifier" (the
+    window's sentence the verifier scores highest: entailment, or contradiction for a refuted claim),
+    "sentence-overlap" (the window's sentence sharing most content words with the claim, for judges
+    that do not score sentences), "kg" (the knowledge-graph triple that decided).
     """
 
     evidence: int = Field(ge=0)
@@ -130,7 +131,7 @@ class Decision(_Frozen):
     span: Span
     doc_span: Span
     text: str
-    method: Literal["window", "sentence-overlap", "kg"]
+    method: Literal["window", "verifier", "sentence-overlap", "kg"]
 
 
 class Verdict(_Frozen):

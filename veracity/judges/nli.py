@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from veracity.errors import EmptyInputError, InvalidArgumentError, VeracityError
 from veracity.evaluation.baselines import lexical_overlap
 from veracity.judges.calibration import Calibrator, calibrator_from_dict
-from veracity.judges.decision import decision_in_window
+from veracity.judges.decision import decision_in_window, sharpen
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.evidence import as_evidence
 from veracity.inputs import kind, require_claim, require_evidence, require_positive_int, require_sequence, require_texts
@@ -173,7 +173,7 @@ class NLIJudge:
         per_claim: list[list[tuple[Evidence, WindowScores]]] = [[] for _ in claims]
         for (i, e), ws in zip(pairs, scored):
             per_claim[i].append((e, ws))
-        return [self._decide(found, text) for found, text in zip(per_claim, texts)]
+        return sharpen([self._decide(found, text) for found, text in zip(per_claim, texts)], texts, self._score)
 
     def _decide(self, found: list[tuple[Evidence, WindowScores]], claim: str) -> Verdict:
         if not found:

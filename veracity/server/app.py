@@ -25,6 +25,7 @@ from veracity.server.metrics import Metrics
 from veracity.server.middleware import RequestContextMiddleware
 from veracity.server.schemas import ClaimsResponse, ErrorResponse, Health, Readiness, as_context, request_models
 from veracity.server.settings import Settings
+from veracity.server.ui import PAGE_PATHS, install_ui
 from veracity.types import Report
 
 log = logging.getLogger("veracity.server")
@@ -168,7 +169,9 @@ def create_app(
         token=settings.token_value,
         max_body_bytes=settings.max_body_bytes,
         route_paths=lambda: {getattr(route, "path", "") for route in app.routes},
+        open_paths=("/healthz", "/readyz", *PAGE_PATHS),  # the page holds no data; its API calls need the token
     )
+    install_ui(app, runtime)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:

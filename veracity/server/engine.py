@@ -15,6 +15,7 @@ from veracity.claims.limits import ClaimLimits
 from veracity.judges import Judge
 from veracity.pipeline import Context, FactChecker
 from veracity.server.budget import BudgetedJudge
+from veracity.provenance import RunSpec
 from veracity.server.settings import Settings
 from veracity.types import Claim, Evidence, Report, Verdict
 
@@ -91,6 +92,7 @@ class Engine:
         self.has_index = checkers[0].index is not None
         self.extractor = checkers[0].extractor
         self.judge_name = judge_name
+        self.run_spec: RunSpec | None = None
         self.model_calls = model_calls or (lambda model, n: None)
 
     @classmethod
@@ -116,6 +118,7 @@ class Engine:
         )  # fmt: skip
         for checker in checkers:
             checker.check(WARM_UP_TEXT, contexts=[WARM_UP_TEXT])
+        engine.run_spec = first.run_spec()  # what every report is made with (`/v1/info`)
         return engine
 
     @contextmanager
