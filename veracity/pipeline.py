@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from veracity.claims import ClaimExtractor, extract_claims, get_extractor
+from veracity.claims import ClaimExtractor, Extraction, extract_claims_and_skipped, get_extractor
 from veracity.claims.limits import ClaimLimits
 from veracity.errors import InvalidArgumentError, VeracityError
 from veracity.inputs import as_contexts, kind, require_positive_int, require_text, require_texts
@@ -132,7 +132,8 @@ class FactChecker:
         contexts = [None if c is None else as_contexts(c, f"contexts[{i}]") for i, c in enumerate(contexts)] if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise VeracityError(f"{len(texts)} texts but {len(contexts)} context lists")
-        claims_per_text = [self._claims(text, ctx) for text, ctx in zip(texts, contexts)]
+        extractions = [self._claims(text, ctx) for text, ctx in zip(texts, contexts)]
+        claims_per_text = [e.claims for e in extractions]
         evidence_per_text = [self._evidence(claims, ctx) for claims, ctx in zip(claims_per_text, contexts)]
         flat_claims = [c for claims in claims_per_text for c in claims]
         flat_evidence = [e for evidence in evidence_per_text for e in evidence]
@@ -141,12 +142,12 @@ class FactChecker:
         verdicts, per_claim = iter(all_verdicts), iter(stats or [])
         spec = self.run_spec()
         reports = []
-        for text, claims, ctx in zip(texts, claims_per_text, contexts):
+        for text, claims, ctx, extraction in zip(texts, claims_per_text, contexts, extractions):
             results = [ClaimResult(claim=claim, verdict=next(verdicts)) for claim in claims]
             own = None
             if stats is not None:
                 own = JudgeStats.total([s for s in (next(per_claim) for _ in claims) if s is not None])
-            report = Report.of(text, results, judge_stats=own)
+            report = Report.of(text, results, judge_stats=own, skipped=extraction.skipped)
             reports.append(report.model_copy(update={"provenance": self._provenance(spec, ctx)}))
         return reports
 
@@ -235,14 +236,14 @@ class FactChecker:
         """Whether `premise` supports `hypothesis` according to this checker's judge."""
         return self.judge.verify(hypothesis, [premise]).label == "supported"
 
-    def _claims(self, text: str, contexts: Sequence[Context] | None) -> list[Claim]:
+    def _claims(self, text: str, contexts: Sequence[Context] | None) -> Extraction:
         require_text(text, "text to check")
         if contexts is not None:
             from veracity.attribution.citations import mask_citation_markers
 
             # Citation markers are not part of any claim; blanking them keeps the spans valid.
             text = mask_citation_markers(text, _passage_ids(contexts))
-        return extract_claims(text, extractor=self.extractor, limits=self.claim_limits)
+        return extract_claims_and_skipped(text, extractor=self.extractor, limits=self.claim_limits)
 
     def _evidence(self, claims: list[Claim], contexts: Sequence[Context] | None) -> list[list[Evidence]]:
         if not claims:

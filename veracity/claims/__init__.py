@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from veracity.claims.protocol import (
     ClaimExtractor,
+    Extraction,
     InvalidInputTypeError,
     UnknownComponentError,
     check_text,
+    extract_all,
     get_extractor,
     register_extractor,
 )
-from veracity.claims.limits import ClaimLimits, extract_bounded
-from veracity.types import Claim
+from veracity.claims.limits import ClaimLimits, apply_limits, extract_bounded, shifted, text_pieces
+from veracity.types import Claim, SkippedSentence
 
 __all__ = [
     "ClaimExtractor",
+    "Extraction",
     "InvalidInputTypeError",
     "UnknownComponentError",
     "extract_claims",
+    "extract_claims_and_skipped",
     "get_extractor",
     "register_extractor",
 ]
@@ -35,3 +39,20 @@ def extract_claims(
     Raises `EmptyInputError` for blank text and `InvalidInputTypeError` for a non-str.
     """
     return extract_bounded(get_extractor(extractor), check_text(text), limits)
+
+
+def extract_claims_and_skipped(
+    text: str, extractor: str | ClaimExtractor = "spacy", *, limits: ClaimLimits | None = None
+) -> Extraction:
+    """`extract_claims` (same limits) plus the sentences that yielded no claim, each with its reason."""
+    found = get_extractor(extractor)
+    text = check_text(text)
+    limits = limits or ClaimLimits()
+    claims: list[Claim] = []
+    skipped: list[SkippedSentence] = []
+    for start, end in text_pieces(text, limits.max_sentence_chars):
+        if text[start:end].strip():
+            part = extract_all(found, text if (start, end) == (0, len(text)) else text[start:end])
+            claims.extend(shifted(c, start) for c in part.claims)
+            skipped.extend(s.model_copy(update={"start": s.start + start, "end": s.end + start}) for s in part.skipped)
+    return Extraction(claims=apply_limits(claims, limits), skipped=skipped)
