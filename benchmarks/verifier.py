@@ -325,6 +325,10 @@ def distinct_values(models: Sequence[Scored]) -> int | None:
     return len({round(p, 6) for m in models for p in m.calibrated or []})
 
 
+def _progress(name: str, n: int, started: float) -> None:
+    print(f"scored {name} ({n} pairs), {time.perf_counter() - started:.0f} s so far", file=sys.stderr, flush=True)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     ap = argparse.ArgumentParser(
@@ -413,6 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devsets = load_all(args.data, names)
         scorer, calibrate, cal_threshold = (None, None, 0.5) if args.baseline_only else model_scorer(args.model)
         rows: list[Row] = []
+        started = time.perf_counter()
         for name, pairs in devsets.items():
             pairs = subsample(select_half(pairs, args.half), args.limit, f"20240917-bench-{name}")
             if not pairs:
@@ -429,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     cosine=None if args.baseline_only else evaluate(cosine_scorer, pairs, args.threshold),
                 )
             )
+            _progress(name, len(pairs), started)
         if not rows:
             print(f"error: no dev sets found under {args.data}", file=sys.stderr)
             return 1
@@ -452,6 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         lexical=evaluate(lexical_scorer, pairs, args.threshold),
                     )
                 )
+                _progress(view, len(pairs), started)
         fits, lex_fits = loso_fits(rows, "model"), loso_fits(rows, "lexical")
     except VeracityError as exc:
         print(f"error: {exc}", file=sys.stderr)
