@@ -199,18 +199,28 @@ class FactChecker:
         return verdicts, open_claims
 
     def check_rag(
-        self, question: str | None, answer: str, contexts: Sequence[Context], *, at_most_citations: int = 3
+        self, question: str | None, answer: str, contexts: Sequence[Context], reference: str | Sequence[str] | None = None,
+        *, at_most_citations: int = 3, answerable: bool | None = None,
     ) -> "RAGReport":
-        """Claims of a RAG answer checked against its contexts, with citation quality and answer metrics."""
+        """Claims of a RAG answer checked against its contexts, with citation quality, answer metrics and
+        Trust-Score components (`report.trust`; `reference`: the expected answer, a string or a list of
+        facts; `answerable`: whether the contexts hold the answer, found from `reference` when not given)."""
         contexts = as_contexts(contexts)
-        return self.rag_report(question, self.check(answer, contexts=contexts), contexts, at_most_citations=at_most_citations)
+        return self.rag_report(
+            question, self.check(answer, contexts=contexts), contexts, at_most_citations=at_most_citations,
+            reference=reference, answerable=answerable,
+        )
 
     def rag_report(
-        self, question: str | None, report: Report, contexts: Sequence[Context], *, at_most_citations: int = 3
+        self, question: str | None, report: Report, contexts: Sequence[Context], *, at_most_citations: int = 3,
+        reference: str | Sequence[str] | None = None, answerable: bool | None = None,
     ) -> "RAGReport":
-        """Extend a report on an answer with ALCE citation scores (when it cites) and answer metrics."""
+        """Extend a report on an answer with ALCE citation scores (when it cites), answer metrics and
+        Trust-Score components (`veracity.attribution.trust_score`)."""
         from veracity.attribution import answer_metrics, attribution_score, citation_scores, parse_citations
+        from veracity.attribution.citations import mask_citation_markers
         from veracity.attribution.rag import RAGReport
+        from veracity.attribution.trust_score import trust_components
 
         if question is not None and not isinstance(question, str):
             raise InvalidArgumentError(f"question must be a str or None, not {kind(question)}")
@@ -224,13 +234,27 @@ class FactChecker:
             if cites
             else None
         )
+        trust = trust_components(
+            mask_citation_markers(report.text, _passage_ids(contexts)), [p.text for p in passages], citations,
+            reference=reference, answerable=answerable, supports=self.supports, split=self._claim_texts,
+        )
         return RAGReport(
             **report.model_dump(),
             question=question,
             citations=citations,
             metrics=answer_metrics(report),
             attribution_score=attribution_score(report),
+            trust=trust,
         )
+
+    def supports(self, claims: Sequence[str], passages: Sequence[str]) -> list[bool]:
+        """For each claim, whether `passages` together support it according to this checker's judge."""
+        if not claims:
+            return []
+        return [v.label == "supported" for v in self.judge.verify_many(list(claims), [list(passages)] * len(claims))]
+
+    def _claim_texts(self, text: str) -> list[str]:
+        return [c.text for c in extract_claims_and_skipped(text, extractor=self.extractor, limits=self.claim_limits).claims]
 
     def entails(self, premise: str, hypothesis: str) -> bool:
         """Whether `premise` supports `hypothesis` according to this checker's judge."""
