@@ -13,7 +13,9 @@ import json
 import math
 import os
 import shutil
+from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +29,7 @@ from veracity.pipeline import FactChecker
 from veracity.types import Claim, Document, Evidence, Verdict
 
 SCALE = max(1, int(os.environ.get("VERACITY_FUZZ_SCALE", "1")))
+TRIED: Counter[str] = Counter()  # examples run per target; written to VERACITY_FUZZ_REPORT when set
 slow = pytest.mark.slow
 run_slow = pytest.mark.skipif(os.environ.get("VERACITY_SLOW") != "1", reason="slow fuzz target: VERACITY_SLOW=1 (make fuzz)")
 
@@ -118,6 +121,14 @@ class OverlapJudge:
         return verdicts
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report_examples():
+    yield
+    target = os.environ.get("VERACITY_FUZZ_REPORT")
+    if target:
+        Path(target).write_text(json.dumps({"scale": SCALE, "examples": dict(TRIED)}, indent=2) + "\n")
+
+
 @pytest.fixture(scope="module")
 def checker() -> FactChecker:
     return FactChecker(judge=OverlapJudge())
@@ -130,6 +141,7 @@ def test_extract_claims_never_fails_badly():
     @given(text=st.one_of(hostile_text, wrong_types))
     @examples(40)
     def run(text):
+        TRIED["extract_claims"] += 1
         try:
             claims = extract_claims(text)
         except VeracityError:
@@ -145,6 +157,7 @@ def test_parse_citations_and_citation_scores_never_fail_badly():
     @given(answer=st.one_of(hostile_text, wrong_types), passages=contexts)
     @examples(40)
     def run(answer, passages):
+        TRIED["parse_citations + citation_scores"] += 1
         try:
             sentences = parse_citations(answer, ["doc-7", "wiki"])
             for sentence in sentences:
@@ -161,6 +174,7 @@ def test_fact_checker_check_never_fails_badly(checker):
     @given(text=st.one_of(hostile_text, wrong_types), given_contexts=contexts)
     @examples(30)
     def run(text, given_contexts):
+        TRIED["FactChecker.check"] += 1
         try:
             report = checker.check(text, contexts=given_contexts)
         except VeracityError:
@@ -181,6 +195,7 @@ def test_batch_input_parsing_never_fails_badly(tmp_path_factory):
     @given(body=st.lists(lines, max_size=8))
     @examples(60)
     def run(body):
+        TRIED["batch input parsing"] += 1
         path = tmp_path_factory.mktemp("batch") / "in.jsonl"
         path.write_bytes(b"\n".join(body))
         for record in read_records(path):
@@ -219,6 +234,7 @@ def test_index_loading_never_fails_badly(saved_index, tmp_path_factory):
     @given(target=st.sampled_from(names), data=damage)
     @examples(15)
     def run(target, data):
+        TRIED["index loading"] += 1
         copy = tmp_path_factory.mktemp("damaged") / "idx"
         shutil.copytree(root, copy)
         (copy / target).write_bytes(data)
@@ -236,6 +252,7 @@ def test_huge_inputs_never_fail_badly(checker):
     @given(unit=st.sampled_from(SPECIAL[4:]), size=st.integers(5_000, 60_000), contexts_n=st.integers(0, 60))
     @examples(3)
     def run(unit, size, contexts_n):
+        TRIED["huge inputs (slow)"] += 1
         text = (unit * (size // max(1, len(unit)) + 1))[:size]
         try:
             report = checker.check(text, contexts=[unit * 20] * contexts_n)
@@ -274,6 +291,7 @@ def test_api_answers_match_the_schema_and_are_never_5xx(api, path):
         @given(case=operation.as_strategy(generation_mode=mode))
         @examples(8)
         def run(case):
+            TRIED[f"API {path}"] += 1
             response = case.call(timeout=60)
             case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
