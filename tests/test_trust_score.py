@@ -175,3 +175,19 @@ def test_trust_score_over_check_rag_reports(cases) -> None:
     from veracity.attribution.rag import RAGReport
 
     assert RAGReport.model_validate_json(reports[3].model_dump_json()).trust == reports[3].trust
+
+
+def test_html_report_shows_the_components(cases) -> None:
+    import re
+
+    from veracity.report_html import render_html
+
+    def rows(report) -> dict[str, str]:
+        page = render_html(report)
+        return dict(re.findall(r'<tr data-metric="(trust_\w+)"><th scope="row">[^<]*</th><td class="num">([^<]*)</td>', page))
+
+    assert rows(cases["partial"]) == {"trust_refused": "no", "trust_answerable": "yes", "trust_correctness": "0.500",
+                                      "trust_citation_f1": "1.000"}
+    assert rows(cases["refused"]) == {"trust_refused": "yes", "trust_answerable": "no", "trust_correctness": "—"}
+    assert rows(cases["no_reference"]) == {"trust_refused": "no", "trust_answerable": "—", "trust_citation_f1": "0.000"}
+    assert "trust_" not in render_html(cases["partial"].model_copy(update={"trust": None}))

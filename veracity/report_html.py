@@ -428,6 +428,7 @@ def _metrics_html(report: Report, citations: Any) -> str:
             ("citation_recall", "Citation recall", _num(citations.recall)),
             ("citation_precision", "Citation precision", _num(citations.precision)),
         ]
+    rows += _trust_rows(getattr(report, "trust", None))
     rows += [
         ("n_claims", "Claims", str(metrics.n_claims)),
         ("n_scored", "Scored claims", str(metrics.n_scored)),
@@ -440,6 +441,27 @@ def _metrics_html(report: Report, citations: Any) -> str:
         f'<tr data-metric="{key}"><th scope="row">{_e(name)}</th><td class="num">{value}</td></tr>' for key, name, value in rows
     )
     return f'<section id="metrics" class="card"><h2>Metrics</h2><table id="metrics-table"><tbody>{body}</tbody></table></section>'
+
+
+def _trust_rows(trust: Any) -> list[tuple[str, str, str]]:
+    """The answer's Trust-Score components (the score itself is over a set of answers: `trust_score`)."""
+    if trust is None:
+        return []
+    yes_no = lambda flag: "—" if flag is None else "yes" if flag else "no"  # noqa: E731
+    rows = [
+        ("trust_refused", "Refusal (the answer declines to answer)", yes_no(trust.refused)),
+        ("trust_answerable", f"Answerable (the contexts hold the answer; {trust.answerable_from or 'unknown'})", yes_no(trust.answerable)),
+    ]
+    if trust.reference:
+        rows.append(("trust_correctness", "Answer correctness (reference facts in the contexts that the answer states)", _num(trust.correctness)))
+    if trust.citation_recall is not None:
+        f1 = _f1(trust.citation_recall, trust.citation_precision or 0.0)
+        rows.append(("trust_citation_f1", "Citation F1 (Trust-Score grounded citations; 0 when nothing is cited)", _num(f1)))
+    return rows
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
 
 # ------------------------------------------------------------------------------ batch summary
