@@ -98,7 +98,12 @@ class PointwiseJudge:
         max_tokens: int = 16,
         prompt_version: str | int = "latest",
         seed: int | None = None,
+        prompt: str = "pointwise",
     ) -> None:
+        """`prompt`/`prompt_version`: the prompt file under `veracity/prompts/` ("pointwise", or
+        "pointwise_confidence" to have the judge also write "Confidence: [0-100]" after the score, read
+        with `veracity.judges.confidence.parse_verbalized_confidence(score.raw[0])`; give it
+        `max_tokens` >= 24 so the second line fits)."""
         if scale not in _SCALES:
             raise ValueError(f"scale must be one of {_SCALES}")
         if method not in ("distribution", "geval", "argmax"):
@@ -109,7 +114,7 @@ class PointwiseJudge:
         self.scale, self.rubric, self.method = scale, rubric, method
         self.n_samples, self.sample_temperature = n_samples, sample_temperature
         self.top_logprobs, self.max_tokens, self.seed = top_logprobs, max_tokens, seed
-        self.prompt = load_prompt("pointwise", prompt_version)
+        self.prompt = load_prompt(prompt, prompt_version)
         self.labels = [str(s) for s in range(1, scale + 1)]
         self._provider_logprobs = True  # set False once the provider answers without logprobs
 
