@@ -50,6 +50,45 @@ def test_such_as_list_replaces_the_noun_it_exemplifies() -> None:
     ]
 
 
+def test_separable_time_and_place_become_claims_with_their_spans() -> None:
+    text = "X was born in 1950 in Paris."
+    claims = extract_claims(text)
+    assert [c.text for c in claims] == ["X was born in 1950.", "X was born in Paris."]
+    assert [[text[s:e] for s, e in c.spans] for c in claims] == [[], ["X was born", "in Paris"]]
+    assert (text[claims[1].start : claims[1].end]) == "X was born in 1950 in Paris"
+    off = SpacyClaimExtractor(rules=[r for r in RULES if r != "attributes"])
+    assert [c.text for c in off.extract(text)] == ["X was born in 1950 in Paris."]
+
+
+def test_nested_place_in_an_aside_and_single_attribute_kept_whole() -> None:
+    text = "The largest waterfall in the world is the Victoria Falls, located on the border of Zambia and Zimbabwe in Africa."
+    claims = extract_claims(text)
+    assert [c.text for c in claims][1:] == [
+        "The Victoria Falls is located on the border of Zambia and Zimbabwe.",
+        "The Victoria Falls is located in Africa.",
+    ]
+    assert [text[s:e] for s, e in claims[2].spans] == ["the Victoria Falls", "located", "in Africa"]
+    assert texts("The Louisiana Purchase was signed by President Thomas Jefferson on April 30, 1803.") == [
+        "The Louisiana Purchase was signed by President Thomas Jefferson on April 30, 1803."
+    ]
+    assert texts("In 1867, Marie Curie was born in Warsaw.") == ["In 1867, Marie Curie was born in Warsaw."]
+
+
+def test_comma_set_with_quantity_is_what_the_subject_has() -> None:
+    text = "The United States has the highest number of nuclear power plants in the world, with 94 operating reactors."
+    claims = extract_claims(text)
+    assert [c.text for c in claims] == [
+        "The United States has the highest number of nuclear power plants in the world.",
+        "The United States has 94 operating reactors.",
+    ]
+    assert [text[s:e] for s, e in claims[1].spans] == ["The United States", "94 operating reactors"]
+    assert texts("Tokyo is the largest city in Japan, with a population of 37 million.")[1] == "Tokyo has a population of 37 million."
+
+
+def test_place_narrowed_by_its_region_is_no_appositive_claim() -> None:
+    assert texts("The company is based in Menlo Park, California.") == ["The company is based in Menlo Park, California."]
+
+
 def test_restrictive_relative_clause_stays() -> None:
     assert texts("Marie Curie was the first woman who won a Nobel Prize.") == ["Marie Curie was the first woman who won a Nobel Prize."]
 
@@ -137,7 +176,8 @@ def test_hand_labelled_sets_are_well_formed() -> None:
 _WORDS = st.sampled_from(
     ["It", "is", "the", "company", "which", "was", "founded", "in", "1990", ",", "and", "Paris", "a", "city",
      "They", "won", "prizes", "such", "as", "gold", "silver", "(", ")", ".", "?", "He", "said", "that",
-     "located", "near", "Rome", "I", "think", "this", "protein", "\n", "Marie", "Curie", "physicist"]
+     "located", "near", "Rome", "I", "think", "this", "protein", "\n", "Marie", "Curie", "physicist",
+     "with", "94", "born", "on", "Africa", "May"]
 )  # fmt: skip
 
 

@@ -10,7 +10,14 @@ their reason) is split into:
 * non-restrictive asides, each its own claim about the noun they describe: appositives ("Wole
   Soyinka, a Nigerian poet, won ..." -> "Wole Soyinka is a Nigerian poet."), relative clauses ("X,
   which was founded in 1990, ..." -> "X was founded in 1990.") and participial clauses ("X, located
-  in Y, ..." -> "X is located in Y."), removed from the main claim.
+  in Y, ..." -> "X is located in Y."), removed from the main claim;
+* separable attributes (`attributes`): a clause whose verb carries two or more time, place or
+  quantity modifiers after it gives one claim per modifier, the rest of the clause shared ("born in
+  Warsaw in 1867" -> "born in Warsaw." + "born in 1867."; "located on the border of Zambia in
+  Africa" -> "... on the border of Zambia." + "... in Africa."); one modifier stays put ("signed by
+  Jefferson on April 30, 1803" is one claim, as annotators keep it);
+* a comma-set quantity ("X is the largest city, with a population of 37 million") becomes "X has a
+  population of 37 million." (`with_quantities`).
 
 Pronoun subjects and anaphors ("this protein", "the company") are replaced with the nominal subject of
 a recent clause; the replaced words are recorded on the claim, and a claim that still leans on an
@@ -25,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
+from veracity.claims.attributes import PLACE_ENTITIES, attribute_variants, with_quantity
 from veracity.claims.checkworthiness import SKIP_RULES, SkipRule
 from veracity.claims.filters import (
     SUBJECT_DEPS,
@@ -55,7 +63,8 @@ if TYPE_CHECKING:
 
 Piece = Union["Token", str]
 
-RULES = ("coordination", "objects", "subjects", "such_as", "appositives", "relatives", "participles", "pronouns")
+RULES = ("coordination", "objects", "subjects", "such_as", "appositives", "relatives", "participles", "pronouns",
+         "attributes", "with_quantities")
 """Decomposition and decontextualisation rules, in the order the benchmark adds them."""
 DEFAULT_RULES = frozenset(RULES)
 
@@ -189,9 +198,7 @@ class _Walker:
                 for k, (noun, aside) in enumerate(asides):
                     inside = {a.i for a in aside.subtree}
                     nested = {t.i for _, other in asides if other.i != aside.i and other.i in inside for t in other.subtree}
-                    draft = self.aside(sent, noun, aside, head, (aside.i, k + 1), nested)
-                    if draft is not None:
-                        out.append(draft)
+                    out.extend(self.aside(sent, noun, aside, head, (aside.i, k + 1), nested))
             if own is not None and own.pos_ != "PRON" and description_replacement(own, self.mentions) is None:
                 mention = mention_of(_named_complement(head, own) or own, self.chunks)
                 self.mentions = [*self.mentions[-3:], mention] if mention is not None else []
@@ -206,11 +213,15 @@ class _Walker:
             for child in token.children:
                 if _non_restrictive(child) and self.splits(child):
                     found.append((token, child))
+        subject = _subject(head)
+        if "with_quantities" in self.rules and subject is not None and (prep := with_quantity(head)) is not None:
+            found.append((subject, prep))
         return found
 
     def splits(self, aside: Token) -> bool:
-        if aside.dep_ == "appos":
-            return "appositives" in self.rules and aside.pos_ in ("NOUN", "PROPN") and not _quantity(aside.head)
+        if aside.dep_ == "appos":  # not "Menlo Park, California": a place narrowed by its region
+            place = aside.ent_type_ in PLACE_ENTITIES and aside.head.ent_type_ in PLACE_ENTITIES
+            return "appositives" in self.rules and aside.pos_ in ("NOUN", "PROPN") and not _quantity(aside.head) and not place
         if aside.dep_ == "relcl":
             return "relatives" in self.rules and _relativizer(aside) is not None
         if aside.dep_ == "acl":
@@ -245,36 +256,52 @@ class _Walker:
                     return
 
     def aside(self, sent: Span, noun: Token, aside: Token, head: Token, order: tuple[int, int],
-              nested: set[int] = frozenset()) -> _Draft | None:  # type: ignore[assignment]
-        """The claim an appositive, relative or participial clause makes about `noun`."""
+              nested: set[int] = frozenset()) -> list[_Draft]:  # type: ignore[assignment]
+        """The claims an appositive, relative or participial clause (or a "with" quantity) makes about
+        `noun`: one, or one per separable attribute of the aside's verb."""
         subject = _noun_phrase(noun)
-        if not subject or noun.pos_ == "PRON":
-            return None
+        owned = aside.dep_ == "prep"  # ", with 94 reactors": what the subject has
+        if not subject or (noun.pos_ == "PRON" and not owned):
+            return []
         plural = noun.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in noun.children)
         past = head.tag_ == "VBD" or any(c.tag_ == "VBD" for c in head.children if c.dep_ in ("aux", "auxpass"))
-        if aside.dep_ == "relcl":
+        body = [t for t in aside.subtree if t.i not in nested]
+        if owned:
+            link = "had" if past else ("have" if plural or noun.lower_ in ("they", "we", "i", "you") else "has")
+            prefix: list[Piece] = [*subject, link]
+            body = [t for t in body if t.i != aside.i]
+        elif aside.dep_ == "relcl":
             relativizer = _relativizer(aside)
-            body = [t for t in aside.subtree if (relativizer is None or t.i != relativizer.i) and t.i not in nested]
-            pieces: list[Piece] = [*subject, *_trim(body)]
+            prefix = list(subject)
+            body = [t for t in body if relativizer is None or t.i != relativizer.i]
         else:
-            copula = ("were" if plural else "was") if aside.dep_ == "acl" and past else ("are" if plural else "is")
-            pieces = [*subject, copula, *_trim([t for t in aside.subtree if t.i not in nested])]
-        if len(pieces) <= len(subject) + 1:
-            return None
-        draft = _Draft(pieces=pieces, order=order, sentence=sent)
-        if "pronouns" in self.rules:
-            self.resolve(draft, noun)
-        draft.unresolved = _leans_on_pronoun(draft.pieces, noun)
-        return draft
+            prefix = [*subject, ("were" if plural else "was") if aside.dep_ == "acl" and past else ("are" if plural else "is")]
+        bodies = attribute_variants(aside, body) if "attributes" in self.rules and aside.pos_ in VERB_POS else [body]
+        drafts = []
+        for part in bodies:
+            pieces = [*prefix, *_trim(part)]
+            if len(pieces) <= len(subject) + 1:
+                continue
+            draft = _Draft(pieces=pieces, order=order, sentence=sent)
+            if "pronouns" in self.rules:
+                self.resolve(draft, noun)
+            draft.unresolved = _leans_on_pronoun(draft.pieces, noun)
+            drafts.append(draft)
+        return drafts
 
     def variants(self, head: Token, tokens: list[Token], subject: Token) -> list[list[Token]]:
-        """One token list per item of a coordinated object, subject or "such as" list, else just `tokens`."""
+        """One token list per item of a coordinated object, subject or "such as" list (else just `tokens`),
+        each split again per separable attribute."""
         in_clause = {t.i for t in tokens}
+        variants = [tokens]
         for items, region in _item_groups(head, in_clause, subject, self.rules):
-            variants = _split_items(tokens, items, region)
-            if len(variants) > 1:
-                return variants
-        return [tokens]
+            split = _split_items(tokens, items, region)
+            if len(split) > 1:
+                variants = split
+                break
+        if "attributes" in self.rules:
+            variants = [part for variant in variants for part in attribute_variants(head, variant)]
+        return variants
 
 
 def _finish(draft: _Draft, n: int) -> Claim | None:
