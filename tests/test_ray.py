@@ -59,7 +59,7 @@ def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
             return [f"{path}: keys {sorted(a)} != {sorted(b)}"]
-        return [d for k in a for d in _differences(a[k], b[k], f"{path}.{k}")]
+        return [d for k in a if k != "created_at" for d in _differences(a[k], b[k], f"{path}.{k}")]  # when it ran differs
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return [f"{path}: {len(a)} items != {len(b)}"]
@@ -112,6 +112,19 @@ def test_ray_engine_resumes_a_torn_run_and_then_does_nothing(local_ray, inp, tmp
     before = out.read_text()
     stats = run_batch_ray(inp, out, workers=1, checker_kwargs={"judge": "default"})
     assert out.read_text() == before and (stats.skipped, stats.ok, stats.errors) == (8, 0, 0)
+
+
+def test_ray_engine_refuses_to_resume_with_another_configuration(local_ray, inp, tmp_path, local_rows):
+    from veracity.engines.ray_engine import run_batch_ray
+    from veracity.errors import ConfigurationChangedError
+
+    out = tmp_path / "ray.jsonl"
+    out.write_text("".join(json.dumps(r) + "\n" for r in local_rows[:3]))
+    with pytest.raises(ConfigurationChangedError, match="k: 5 -> 3"):
+        run_batch_ray(inp, out, workers=1, chunk_size=3, checker_kwargs={"judge": "default", "k": 3})
+    assert len(_rows(out)) == 3, "nothing written"
+    run_batch_ray(inp, out, workers=1, chunk_size=3, checker_kwargs={"judge": "default", "k": 3}, force_mixed=True)
+    assert len({r["run"] for r in _rows(out)}) == 2
 
 
 def test_cli_batch_on_ray(local_ray, inp, tmp_path, local_rows):

@@ -94,3 +94,41 @@ def record_run(out: Path, spec: RunSpec, *, resumed_lines: int, force_mixed: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+class RunGate:
+    """For engines whose workers hold the checkers (Ray): check and record the configuration from the
+    first result lines, before any is written. `admit(lines)` returns the lines that may be written now
+    (lines of chunks without a report wait until one shows the configuration); `rest()` the held ones."""
+
+    def __init__(self, out: Path, *, resumed_lines: int, force_mixed: bool) -> None:
+        self.out, self.resumed_lines, self.force_mixed = out, resumed_lines, force_mixed
+        self.checked = False
+        self._held: list[str] = []
+
+    def admit(self, lines: str) -> list[str]:
+        if self.checked:
+            return [lines]
+        spec = _spec_of(lines)
+        if spec is None:
+            self._held.append(lines)
+            return []
+        mixed_with = check_resume(self.out, spec, force_mixed=self.force_mixed)
+        record_run(self.out, spec, resumed_lines=self.resumed_lines, force_mixed=self.force_mixed, mixed_with=mixed_with)
+        self.checked = True
+        held, self._held = self._held, []
+        return [*held, lines]
+
+    def rest(self) -> list[str]:
+        held, self._held = self._held, []
+        return held
+
+
+def _spec_of(lines: str) -> RunSpec | None:
+    for line in lines.splitlines():
+        try:
+            run = json.loads(line)["report"]["provenance"]["run"]
+            return RunSpec.model_validate(run)
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None

@@ -277,7 +277,7 @@ def batch(
             from veracity.engines.ray_engine import run_batch_ray
 
             spec = {"index": str(index) if index else None, "judge": judge, "k": k}
-            stats = run_batch_ray(inp, out, address=address, workers=workers, chunk_size=chunk_size, checker_kwargs=spec, progress=advance)
+            stats = run_batch_ray(inp, out, address=address, workers=workers, chunk_size=chunk_size, checker_kwargs=spec, progress=advance, force_mixed=force_mixed)
         progress.update(task, completed=total)
     out_console.print(
         f"{stats.total} records: {stats.ok} checked, {stats.errors} errors, {stats.skipped} already done -> {out}"

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from veracity.batch import BatchRecord, BatchStats, _check_chunk, finished_keys, read_records
+from veracity.batch_runs import RunGate
 from veracity.errors import VeracityError
 
 # Environment a worker on another machine needs to behave like this process (offline models, quiet tokenizers).
@@ -56,8 +57,12 @@ def run_batch_ray(
     checker_kwargs: Mapping[str, Any] | None = None,
     cpus_per_worker: float = 1.0,
     progress: Callable[[int], None] | None = None,
+    force_mixed: bool = False,
 ) -> BatchStats:
     """Check every record of `inp` not yet in `out` on Ray, appending results in input order.
+
+    As `run_batch`: resuming an output written with another configuration raises
+    `ConfigurationChangedError` (checked on the first results, before any is written) unless `force_mixed`.
 
     `address`: a Ray cluster to join ("auto", "ray://head:10001", ...); None starts a local Ray
     unless one is already initialised in this process (then it is used, and left running).
@@ -93,16 +98,18 @@ def run_batch_ray(
             results.context.execution_options.preserve_order = True
             results.context.enable_progress_bars = False
             results.context.print_on_execution_start = False
+            gate = RunGate(out, resumed_lines=len(done), force_mixed=force_mixed)
             with out.open("a", encoding="utf-8") as handle:
                 for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
                     for lines, good, count in zip(batch["lines"], batch["ok"], batch["count"]):
-                        handle.write(str(lines))
+                        handle.writelines(gate.admit(str(lines)))
                         handle.flush()
                         os.fsync(handle.fileno())
                         ok += int(good)
                         errors += int(count - good)
                         if progress:
                             progress(int(count))
+                handle.writelines(gate.rest())
         finally:
             if started:
                 ray.shutdown()
