@@ -15,6 +15,7 @@ from veracity.judges.decision import decision_in_window, sharpen
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.evidence import as_evidence
 from veracity.inputs import kind, require_claim, require_evidence, require_positive_int, require_sequence, require_texts
+from veracity.judges.quotes import QUOTED_ENTAILMENT, is_quoted
 from veracity.judges.registry import register_judge
 from veracity.judges.windows import Window, select_windows, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
@@ -53,6 +54,8 @@ class NLIJudge:
     `max_windows`: evidence longer than the model's window is cut into windows (and its sentences); only
     the `max_windows` most relevant to the claim are scored (BM25 within the document, plus windows with
     the claim's rare words: `select_windows`). None scores every window (slower on long documents).
+    `quote_rule`: a claim the evidence states word for word, not denied or questioned just before, is
+    scored as entailed (`veracity.judges.quotes`); False leaves every pair to the model.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class NLIJudge:
         runtime: str = "auto",
         calibrated: bool = True,
         max_windows: int | None = DEFAULT_MAX_WINDOWS,
+        quote_rule: bool = True,
     ) -> None:
         if not isinstance(model, (str, os.PathLike)):
             raise InvalidArgumentError(f"model must be a model name or a local path, not {kind(model)}")
@@ -75,6 +79,7 @@ class NLIJudge:
                 raise InvalidArgumentError(f"{name} must be a number in [0, 1], not {kind(value)}")
         set_threads(threads)
         self.max_windows = max_windows
+        self.quote_rule = quote_rule  # a claim stated word for word is entailed (veracity.judges.quotes)
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
         self.refute_threshold = refute_threshold
@@ -137,6 +142,10 @@ class NLIJudge:
             idx = order[start : start + self.batch_size]
             rows = self.loaded.probabilities([premises[i] for i in idx], [hypotheses[i] for i in idx])
             for i, (entail, neutral, contra) in zip(idx, rows):
+                if self.quote_rule and entail < QUOTED_ENTAILMENT and is_quoted(premises[i], hypotheses[i]):
+                    # Stated word for word (veracity.judges.quotes): entailed, the rest scaled down.
+                    rest = (1.0 - QUOTED_ENTAILMENT) / max(neutral + contra, 1e-9)
+                    entail, neutral, contra = QUOTED_ENTAILMENT, neutral * rest, contra * rest
                 out[i] = NLIScores(entailment=entail, neutral=neutral, contradiction=contra)
         return [out[i] for i in range(len(premises))]
 
