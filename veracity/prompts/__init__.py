@@ -4,28 +4,36 @@ A prompt lives at ``veracity/prompts/<name>/v<N>.md`` and starts with a header::
 
     ---
     version: <name>/v<N>
+    source: who wrote it, for what
+    derived_from: the prompt or paper it follows
+    date: YYYY-MM-DD
+    output: what the model must return
     ---
 
-The rest of the file is the template; ``{{field}}`` placeholders are filled by `Prompt.render`. A template
+The provenance lines are optional (read into `Prompt.source` .. `Prompt.output`); other header lines are
+ignored. The rest of the file is the template; ``{{field}}`` placeholders are filled by `Prompt.render`. A template
 may be a whole chat (e.g. few-shot turns): lines ``=== system ===``, ``=== user ===`` or
 ``=== assistant ===`` start a message, and `Prompt.messages` renders each.
 The version string goes into every LLM call's ``prompt_version`` (part of the cache key), so a
-changed prompt must be a new file, never an edit of an old one.
+changed prompt must be a new file, never an edit of an old one: ``released.json`` pins the sha256 of
+every shipped version's template (`Prompt.sha256`), and a test fails when one changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Prompt", "PromptNotFoundError", "available_versions", "load_prompt"]
+__all__ = ["Prompt", "PromptNotFoundError", "available_prompts", "available_versions", "load_prompt"]
 
 _HEADER = re.compile(r"\A---\s*\n(?P<head>.*?)\n---\s*\n", re.S)
 _FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _FILE = re.compile(r"v(\d+)\.md")
+_PROVENANCE = ("source", "derived_from", "date", "output")
 _ROLE = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.M)
 
 
@@ -41,6 +49,15 @@ class Prompt(BaseModel):
     name: str
     version: str
     text: str
+    source: str | None = None
+    derived_from: str | None = None
+    date: str | None = None
+    output: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the template text (what `released.json` pins)."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
     def fields(self) -> set[str]:
@@ -76,6 +93,12 @@ def available_versions(name: str) -> list[int]:
     return sorted(int(m.group(1)) for f in folder.iterdir() if (m := _FILE.fullmatch(f.name)))
 
 
+def available_prompts() -> list[str]:
+    """Names of the prompts shipped (folders holding at least one ``v<N>.md``), sorted."""
+    root = resources.files(__name__)
+    return sorted(f.name for f in root.iterdir() if f.is_dir() and available_versions(f.name))
+
+
 @lru_cache(maxsize=64)
 def load_prompt(name: str, version: str | int = "latest") -> Prompt:
     """Load prompt `name` at `version` ("latest", 3, "3", "v3" or "name/v3")."""
@@ -98,4 +121,5 @@ def load_prompt(name: str, version: str | int = "latest") -> Prompt:
     )
     if head.get("version") != expected:
         raise PromptNotFoundError(f"prompt file {expected}.md must start with a header 'version: {expected}'")
-    return Prompt(name=name, version=expected, text=raw[match.end() :].strip() + "\n")
+    provenance = {key: head[key] for key in _PROVENANCE if head.get(key)}
+    return Prompt(name=name, version=expected, text=raw[match.end() :].strip() + "\n", **provenance)
