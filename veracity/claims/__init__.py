@@ -44,15 +44,19 @@ def extract_claims(
 def extract_claims_and_skipped(
     text: str, extractor: str | ClaimExtractor = "spacy", *, limits: ClaimLimits | None = None
 ) -> Extraction:
-    """`extract_claims` (same limits) plus the sentences that yielded no claim, each with its reason."""
+    """`extract_claims` (same limits) plus the sentences that yielded no claim, each with its reason, and
+    why a fallback extractor ran, if one did (`Extraction.fallback`)."""
     found = get_extractor(extractor)
     text = check_text(text)
     limits = limits or ClaimLimits()
     claims: list[Claim] = []
     skipped: list[SkippedSentence] = []
+    fallbacks: list[str] = []
     for start, end in text_pieces(text, limits.max_sentence_chars):
         if text[start:end].strip():
             part = extract_all(found, text if (start, end) == (0, len(text)) else text[start:end])
             claims.extend(shifted(c, start) for c in part.claims)
             skipped.extend(s.model_copy(update={"start": s.start + start, "end": s.end + start}) for s in part.skipped)
-    return Extraction(claims=apply_limits(claims, limits), skipped=skipped)
+            if part.fallback and part.fallback not in fallbacks:
+                fallbacks.append(part.fallback)
+    return Extraction(claims=apply_limits(claims, limits), skipped=skipped, fallback="; ".join(fallbacks) or None)

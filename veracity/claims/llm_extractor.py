@@ -1,7 +1,9 @@
 """`LLMClaimExtractor`: atomic, self-contained claims written by an LLM, mapped back to spans of the text.
 
-The prompt (`veracity/prompts/claims/v<N>.md`) asks for ``{"claims": [...]}``; the reply goes through
-`LLMClient.structured` (strict JSON, local repair, one re-ask). Each claim is then located in the text:
+The prompt (`veracity/prompts/claims/v<N>.md`; v2 by default) asks for atomic, decontextualised claims
+and the sentences stating no checkable fact, ``{"claims": [...], "skipped": [{"sentence", "reason"}]}``;
+the reply goes through `LLMClient.structured` (strict JSON, local repair, one re-ask). Each claim is then
+located in the text:
 
 * verbatim (case-insensitive) when the text contains it;
 * else in the sentence holding most of its content words, narrowed to the window of that sentence that
@@ -9,8 +11,12 @@ The prompt (`veracity/prompts/claims/v<N>.md`) asks for ``{"claims": [...]}``; t
 
 A claim whose content words mostly do not occur in the text (the model made it up, or copied a prompt
 example), or with a number the text does not have, is dropped, as are greetings, hedges and questions.
+Every sentence left without a claim is returned as skipped (`extract_all`, the same `Extraction` the
+spaCy extractor returns) with the model's reason when it gave one from `SkipReason` (rule "llm"), else
+the reason of the matching check-worthiness rule, else "no_fact" (rule "llm-no-claim").
 When the model fails (provider error, unparseable output after the re-ask) or leaves no usable claim,
-the offline extractor (spaCy) runs instead; `last_fallback_reason` says why, and a warning is logged.
+the offline extractor (spaCy) runs instead: `Extraction.fallback` and `last_fallback_reason` say why,
+and a warning is logged.
 """
 
 from __future__ import annotations
@@ -21,33 +27,43 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from pydantic import BaseModel, Field
 
+from veracity.claims.checkworthiness import match_rule
 from veracity.claims.filters import uncheckable_text
-from veracity.claims.protocol import ClaimExtractor, check_text, get_extractor, register_extractor
+from veracity.claims.protocol import ClaimExtractor, Extraction, check_text, extract_all, get_extractor, register_extractor
 from veracity.evaluation.baselines import STOPWORDS
 from veracity.llm.loop import run_sync
 from veracity.prompts import load_prompt
-from veracity.types import Claim
+from veracity.types import Claim, SkippedSentence, SkipReason
 
 if TYPE_CHECKING:
     from veracity.llm.client import LLMClient
 
-__all__ = ["DEFAULT_MODEL", "ExtractedClaims", "LLMClaimExtractor", "locate_claim", "text_sentences"]
+__all__ = ["DEFAULT_MODEL", "ExtractedClaims", "LLMClaimExtractor", "SkippedByModel", "locate_claim", "text_sentences"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "local/smollm2"
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*")
+_REASONS: frozenset[str] = frozenset(get_args(SkipReason))
+
+
+class SkippedByModel(BaseModel):
+    """A sentence the model says states no checkable fact, and its reason (one of `SkipReason`, ideally)."""
+
+    sentence: str
+    reason: str = "no_fact"
 
 
 class ExtractedClaims(BaseModel):
-    """The JSON the prompt asks for."""
+    """The JSON the prompt asks for (v1 prompts ask for the claims only)."""
 
     claims: list[str] = Field(default_factory=list)
+    skipped: list[SkippedByModel | str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -195,10 +211,18 @@ class LLMClaimExtractor:
 
     def extract(self, text: str) -> list[Claim]:
         """Atomic claims of `text` in order of position, with ids c1, c2, ..."""
-        return run_sync(self.aextract(text))
+        return self.extract_all(text).claims
+
+    def extract_all(self, text: str) -> Extraction:
+        """Claims of `text` and the sentences that yielded none, with their reasons."""
+        return run_sync(self.aextract_all(text))
 
     async def aextract(self, text: str) -> list[Claim]:
         """`extract`, awaitable."""
+        return (await self.aextract_all(text)).claims
+
+    async def aextract_all(self, text: str) -> Extraction:
+        """`extract_all`, awaitable."""
         check_text(text)
         self.last_fallback_reason, self.last_dropped = None, []
         sentences = text_sentences(text)
@@ -207,21 +231,47 @@ class LLMClaimExtractor:
         failures = [reason for _, reason in replies if reason is not None]
         if failures:
             return self._fall_back(text, f"{self.model} failed: {failures[0]}")
-        written = [claim for claims, _ in replies for claim in claims or []]
+        written = [claim for reply, _ in replies if reply is not None for claim in reply.claims]
         claims = self._located(text, sentences, written)
         if not claims:
             why = "the model returned no claims" if not written else f"none of the model's {len(written)} claims is grounded in the text"
             return self._fall_back(text, why)
-        return claims
+        said = [item for reply, _ in replies if reply is not None for item in reply.skipped]
+        return Extraction(claims=claims, skipped=self._skipped(text, sentences, claims, said))
 
-    async def _ask(self, chunk: str) -> tuple[list[str] | None, str | None]:
+    async def _ask(self, chunk: str) -> tuple[ExtractedClaims | None, str | None]:
         result = await self.client.astructured(
             self.prompt.messages(text=chunk), ExtractedClaims, prompt_version=self.prompt.version,
             max_tokens=self.max_tokens, seed=self.seed,
         )  # fmt: skip
         if result.value is None:
             return None, result.unscored_reason or "no claims"
-        return result.value.claims, None
+        return result.value, None
+
+    def _skipped(self, text: str, sentences: list[tuple[int, int]], claims: list[Claim],
+                 said: list[SkippedByModel | str]) -> list[SkippedSentence]:  # fmt: skip
+        """The sentences no claim was located in, each with the model's reason (or a rule's, or no_fact)."""
+        reasons: dict[int, str] = {}
+        for item in said:
+            item = item if isinstance(item, SkippedByModel) else SkippedByModel(sentence=item)
+            found = locate_claim(item.sentence, text, sentences) if item.sentence.strip() else None
+            if found is not None:
+                reasons.setdefault(found[2], item.reason.strip().lower())
+        used = {k for k, (s, e) in enumerate(sentences) for c in claims if s <= c.start < e}
+        out = []
+        for k, (s, e) in enumerate(sentences):
+            if k in used:
+                continue
+            given = reasons.get(k)
+            rule = match_rule(text[s:e])
+            if given in _REASONS:
+                reason, name = given, "llm"
+            elif rule is not None:
+                reason, name = rule.reason, rule.name
+            else:
+                reason, name = "no_fact", "llm-no-claim" if given is None else f"llm:{given[:40]}"
+            out.append(SkippedSentence(start=s, end=e, text=text[s:e], reason=reason, rule=name))  # type: ignore[arg-type]
+        return out
 
     def _located(self, text: str, sentences: list[tuple[int, int]], written: list[str]) -> list[Claim]:
         present = {w.text for w in _words(text)}
@@ -248,7 +298,9 @@ class LLMClaimExtractor:
             for n, (claim, (start, end, k)) in enumerate(ordered, 1)
         ]
 
-    def _fall_back(self, text: str, reason: str) -> list[Claim]:
+    def _fall_back(self, text: str, reason: str) -> Extraction:
         self.last_fallback_reason = reason
         log.warning("LLM claim extraction fell back to %s: %s", self.fallback_spec, reason)
-        return self.fallback.extract(text)
+        found = extract_all(self.fallback, text)
+        name = self.fallback_spec if isinstance(self.fallback_spec, str) else type(self.fallback).__name__
+        return found.model_copy(update={"fallback": f"{name}: {reason}"})

@@ -37,6 +37,8 @@ class Extraction(BaseModel):
 
     claims: list[Claim]
     skipped: list[SkippedSentence] = Field(default_factory=list)
+    fallback: str | None = None
+    """Why a fallback extractor made these claims (an LLM extractor's model failed); None when none did."""
 
 
 def extract_all(extractor: ClaimExtractor, text: str) -> Extraction:
