@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veracity.claims import ClaimExtractor, Extraction, extract_claims_and_skipped, get_extractor
 from veracity.claims.limits import ClaimLimits
 from veracity.errors import InvalidArgumentError, VeracityError
 from veracity.inputs import as_contexts, kind, require_positive_int, require_text, require_texts
 from veracity.judges import Judge, get_judge
-from veracity.judges.decision import whole_passage
+from veracity.judges.registry import StagedVerdicts, verify_with_stats
 from veracity.provenance import Provenance, RunSpec, run_spec
-from veracity.types import Claim, ClaimResult, Document, Evidence, JudgeStats, Passage, Report, Verdict
+from veracity.kg.load import as_kg_retriever
+from veracity.types import Claim, ClaimResult, Document, Evidence, JudgeStats, Passage, Report
 
 if TYPE_CHECKING:
     from veracity.attribution.rag import RAGReport
@@ -38,30 +40,13 @@ def context_evidence(contexts: Sequence[Context]) -> list[Evidence]:
     return evidence
 
 
-def load_kg(path: Path):
-    """A knowledge graph from a saved graph directory, or a .tsv / .nt / .jsonl file of triples."""
-    from veracity.retrieval.kg import KnowledgeGraph, load_jsonl, load_ntriples, load_tsv
+def __getattr__(name: str) -> Any:
+    if name == "load_kg":  # moved in 0.x: veracity.kg.load_kg
+        warnings.warn("veracity.pipeline.load_kg moved to veracity.kg.load_kg", DeprecationWarning, stacklevel=2)
+        from veracity.kg.load import load_kg
 
-    if path.is_dir():
-        return KnowledgeGraph.load(path)
-    loaders = {".tsv": load_tsv, ".txt": load_tsv, ".nt": load_ntriples, ".jsonl": load_jsonl}
-    if path.suffix not in loaders:
-        raise VeracityError(f"cannot read a knowledge graph from {path}: use a saved graph directory, .tsv, .nt or .jsonl")
-    if not path.is_file():
-        raise VeracityError(f"knowledge graph file not found: {path}")
-    return loaders[path.suffix](path)
-
-
-def _kg_retriever(kg):
-    from veracity.retrieval.kg import KGRetriever, KnowledgeGraph
-
-    if isinstance(kg, KGRetriever):
-        return kg
-    if isinstance(kg, (str, Path)):
-        kg = load_kg(Path(kg))
-    if not isinstance(kg, KnowledgeGraph):
-        raise VeracityError(f"kg must be a KnowledgeGraph, a KGRetriever or a saved graph's path, not {type(kg).__name__}")
-    return KGRetriever(kg)
+        return load_kg
+    raise AttributeError(f"module 'veracity.pipeline' has no attribute {name!r}")
 
 
 def _check_components(index: object, judge: object, extractor: object, limits: object) -> None:
@@ -110,7 +95,7 @@ class FactChecker:
 
             index = HybridIndex.load(index)
         self.index = index
-        self.kg = _kg_retriever(kg) if kg is not None else None
+        self.kg = as_kg_retriever(kg) if kg is not None else None
         self.judge = get_judge(judge)
         self.k = k
         # "spacy" stays a name (loaded on first use); other extractors are built once (an LLM client, say).
@@ -137,8 +122,7 @@ class FactChecker:
         evidence_per_text = [self._evidence(claims, ctx) for claims, ctx in zip(claims_per_text, contexts)]
         flat_claims = [c for claims in claims_per_text for c in claims]
         flat_evidence = [e for evidence in evidence_per_text for e in evidence]
-        all_verdicts, judged = self._verdicts(flat_claims, flat_evidence)
-        stats = self._judge_stats(judged, len(flat_claims))
+        all_verdicts, stats = self._verdicts(flat_claims, flat_evidence)
         verdicts, per_claim = iter(all_verdicts), iter(stats or [])
         spec = self.run_spec()
         reports = []
@@ -165,38 +149,17 @@ class FactChecker:
         evidence = "contexts" if contexts is not None else "retriever" if self.index is not None else "kg"
         return Provenance.of(spec, evidence)
 
-    def _judge_stats(self, judged: list[int], n_claims: int) -> list[JudgeStats | None] | None:
-        """Per-claim stage counts of a staged judge's latest run (None for other judges), aligned to the claims."""
-        per_claim = getattr(getattr(self.judge, "last_run", None), "per_claim", None)
-        if per_claim is None or len(per_claim) != len(judged):
-            return None
-        stats: list[JudgeStats | None] = [None] * n_claims
-        for i, s in zip(judged, per_claim):
-            stats[i] = s
-        return stats
+    def _verdicts(self, claims: list[Claim], evidence: list[list[Evidence]]) -> StagedVerdicts:
+        """The verdicts, and each claim's stage counts from a staged judge (None for other judges).
 
-    def _verdicts(self, claims: list[Claim], evidence: list[list[Evidence]]) -> tuple[list[Verdict], list[int]]:
-        """The judge's verdicts, except where the knowledge graph decides a claim on its own; and which it judged."""
-        if self.kg is None or not claims:
-            return self.judge.verify_many(claims, evidence), list(range(len(claims)))
-        decisions = self.kg.decide_many([c.text for c in claims], k=self.k)
-        open_claims = [i for i, d in enumerate(decisions) if d.label is None]
-        judged = iter(self.judge.verify_many([claims[i] for i in open_claims], [evidence[i] + self.kg.evidence_for(decisions[i], self.k) for i in open_claims]))
-        verdicts = []
-        for decision in decisions:
-            if decision.label is None:
-                verdicts.append(next(judged))
-            else:
-                verdicts.append(
-                    Verdict(
-                        label=decision.label,
-                        probability=1.0 if decision.label == "supported" else 0.0,
-                        reason=f"decided by the knowledge graph: {decision.reason}",
-                        evidence=decision.evidence,
-                        decided_by=whole_passage(0, decision.evidence[0].passage) if decision.evidence else None,
-                    )
-                )
-        return verdicts, open_claims
+        With a knowledge graph, a `KGJudge` over this checker's judge decides (built per call, so a
+        judge replaced after construction, e.g. by the server's time budget, is the one used)."""
+        judge: Judge = self.judge
+        if self.kg is not None:
+            from veracity.kg.judge import KGJudge
+
+            judge = KGJudge(self.kg, fallback=self.judge, k=self.k)
+        return verify_with_stats(judge, claims, evidence)
 
     def check_rag(
         self, question: str | None, answer: str, contexts: Sequence[Context], reference: str | Sequence[str] | None = None,

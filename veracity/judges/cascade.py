@@ -3,7 +3,8 @@
 Every claim goes to the fast verifier (our NLI model by default). A claim whose P(supported) falls
 strictly inside `band` (default (0.3, 0.7)) is sent to the slow verifier (an `LLMVerifier`); all others
 keep the fast verdict. If the LLM cannot judge a claim (provider failure, unreadable answer) the fast
-verdict stands and its reason says so. `last_run` holds the counts of the latest `verify_many`.
+verdict stands and its reason says so. `verify_staged` returns the per-claim counts; `last_run` holds the
+counts of the latest run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from veracity.errors import VeracityError
 from veracity.judges.llm_verifier import DEFAULT_MODEL, LLMVerifier
-from veracity.judges.registry import Judge, get_judge, register_judge
+from veracity.judges.registry import Judge, StagedVerdicts, get_judge, register_judge
 from veracity.llm.stats import Stats
 from veracity.types import Claim, Evidence, JudgeStats, Verdict
 
@@ -107,6 +108,10 @@ class CascadeJudge:
 
     def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
         """Verdicts for many claims: one fast batch, then one concurrent LLM batch for the in-band claims."""
+        return self.verify_staged(claims, evidence)[0]
+
+    def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:
+        """`verify_many`'s verdicts with each claim's `JudgeStats` (also kept, with the run's totals, in `last_run`)."""
         if len(claims) != len(evidence):
             raise VeracityError(f"{len(claims)} claims but {len(evidence)} evidence lists")
         started = time.perf_counter()
@@ -143,7 +148,7 @@ class CascadeJudge:
             llm_seconds=round(llm_seconds, 4),
             per_claim=tuple(per_claim),
         )
-        return verdicts
+        return verdicts, list(per_claim)
 
     def _slow(self, claims: list[Claim | str], evidence: list[Sequence[Evidence | str]]) -> list[tuple[Verdict, JudgeStats]]:
         if not claims:

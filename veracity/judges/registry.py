@@ -6,7 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from veracity.registry import Registry
-from veracity.types import Claim, Evidence, Verdict
+from veracity.types import Claim, Evidence, JudgeStats, Verdict
+
+StagedVerdicts = tuple[list[Verdict], list[JudgeStats | None] | None]
+"""Verdicts and, aligned to the claims, what each stage did for each (None: nothing counted)."""
 
 
 @runtime_checkable
@@ -18,9 +21,23 @@ class Judge(Protocol):
     def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]: ...
 
 
+@runtime_checkable
+class StagedJudge(Judge, Protocol):
+    """A judge made of stages (the cascade, the knowledge graph) that returns its per-claim stage counts."""
+
+    def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts: ...
+
+
+def verify_with_stats(judge: Judge, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:
+    """`judge`'s verdicts with its per-claim stage counts (None for a judge without stages)."""
+    if isinstance(judge, StagedJudge):
+        return judge.verify_staged(claims, evidence)
+    return judge.verify_many(claims, evidence), None
+
+
 JUDGES: Registry[Judge] = Registry(
     "judge backend",
-    {"nli": "veracity.judges.nli", "llm": "veracity.judges.llm_verifier", "cascade": "veracity.judges.cascade"},
+    {"nli": "veracity.judges.nli", "llm": "veracity.judges.llm_verifier", "cascade": "veracity.judges.cascade", "kg": "veracity.kg.judge"},
 )
 
 

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from veracity.errors import TimeBudgetExceeded
+from veracity.judges.registry import StagedVerdicts, verify_with_stats
 from veracity.types import Claim, Evidence, Verdict
 
 PASSAGES_PER_STEP = 32  # evidence passages judged between two looks at the clock
@@ -44,15 +45,20 @@ class BudgetedJudge:
         return self.judge.verify(claim, evidence)
 
     def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
+        return self.verify_staged(claims, evidence)[0]
+
+    def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:
+        """The wrapped judge's verdicts and stage counts, a step at a time (counts None when it has none)."""
         verdicts: list[Verdict] = []
         per_claim: list[Any] | None = []
         for start, end in _steps([len(e) for e in evidence]):
             self.check()
-            verdicts += self.judge.verify_many(list(claims[start:end]), list(evidence[start:end]))
-            step = getattr(getattr(self.judge, "last_run", None), "per_claim", None)
+            got, step = verify_with_stats(self.judge, list(claims[start:end]), list(evidence[start:end]))
+            verdicts += got
             per_claim = per_claim + list(step) if per_claim is not None and step is not None else None
-        self.last_run = SimpleNamespace(per_claim=per_claim) if per_claim is not None and claims else None
-        return verdicts
+        counted = per_claim if per_claim is not None and claims else None
+        self.last_run = SimpleNamespace(per_claim=counted) if counted is not None else None
+        return verdicts, counted
 
 
 def _steps(sizes: list[int]) -> list[tuple[int, int]]:
