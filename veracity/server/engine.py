@@ -14,8 +14,8 @@ from veracity.claims import extract_claims
 from veracity.claims.limits import ClaimLimits
 from veracity.judges import Judge
 from veracity.pipeline import Context, FactChecker
-from veracity.server.budget import BudgetedJudge
 from veracity.provenance import RunSpec
+from veracity.server.budget import BudgetedJudge
 from veracity.server.settings import Settings
 from veracity.types import Claim, Evidence, Report, Verdict
 
