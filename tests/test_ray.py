@@ -134,7 +134,7 @@ def test_cli_batch_on_ray(local_ray, inp, tmp_path, local_rows):
 
     out = tmp_path / "cli.jsonl"
     result = CliRunner().invoke(
-        app, ["batch", str(inp), "--out", str(out), "--engine", "ray", "--workers", "2", "--chunk-size", "3"]
+        app, ["batch", str(inp), "--out", str(out), "--engine", "ray", "--workers", "2", "--chunk-size", "3", "--allow-errors"]
     )
     assert result.exit_code == 0, result.output
     assert "8 records: 4 checked, 4 errors, 0 already done" in result.output
