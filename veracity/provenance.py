@@ -173,12 +173,16 @@ def _model_dir(name: str) -> Path | None:
     path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
     if path.is_dir():
         return path
-    try:  # a Hugging Face id: the cached snapshot, if any
-        from huggingface_hub import snapshot_download
+    try:  # a Hugging Face id: the folder of its cached weights, if any (never a download)
+        from huggingface_hub import try_to_load_from_cache
 
-        return Path(snapshot_download(name, local_files_only=True))
-    except Exception:  # noqa: BLE001 - not cached or not a hub id: no hash
+        for file in _WEIGHT_FILES:
+            cached = try_to_load_from_cache(name, file)
+            if isinstance(cached, str):
+                return Path(cached).parent
+    except Exception:  # noqa: BLE001 - not a hub id: no hash
         return None
+    return None
 
 
 @lru_cache(maxsize=16)
