@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from veracity.errors import VeracityError
 from veracity.judges.llm_verifier import DEFAULT_MODEL, LLMVerifier
-from veracity.judges.registry import Judge, StagedVerdicts, get_judge, register_judge
+from veracity.judges.registry import Judge, StagedJudgeBase, StagedVerdicts, get_judge, register_judge
 from veracity.llm.stats import Stats
 from veracity.types import Claim, Evidence, JudgeStats, Verdict
 
@@ -64,7 +64,7 @@ def _delta(before: Stats | None, after: Stats | None, name: str, fallback: float
     return getattr(after, name) - getattr(before, name)
 
 
-class CascadeJudge:
+class CascadeJudge(StagedJudgeBase):
     """Confidence-gated cascade of two verifiers; a `Judge` (`verify`, `verify_many`).
 
     `fast`: a `Judge` or a `get_judge` spec (default: our offline NLI verifier). `slow`: a `Judge`, or an
@@ -101,14 +101,6 @@ class CascadeJudge:
         """Whether the fast verdict is unsure enough to ask the slow verifier."""
         p = verdict.probability
         return verdict.label != "unscored" and p is not None and self.band[0] < p < self.band[1]
-
-    def verify(self, claim: Claim | str, evidence: Sequence[Evidence | str]) -> Verdict:
-        """The verdict on one claim given its evidence passages."""
-        return self.verify_many([claim], [evidence])[0]
-
-    def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
-        """Verdicts for many claims: one fast batch, then one concurrent LLM batch for the in-band claims."""
-        return self.verify_staged(claims, evidence)[0]
 
     def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:
         """`verify_many`'s verdicts with each claim's `JudgeStats` (also kept, with the run's totals, in `last_run`)."""

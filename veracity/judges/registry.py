@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -26,6 +27,22 @@ class StagedJudge(Judge, Protocol):
     """A judge made of stages (the cascade, the knowledge graph) that returns its per-claim stage counts."""
 
     def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts: ...
+
+
+class StagedJudgeBase(ABC):
+    """`verify` and `verify_many` of a staged judge, both answered by its `verify_staged`."""
+
+    @abstractmethod
+    def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:
+        """The verdicts, and each claim's stage counts."""
+
+    def verify(self, claim: Claim | str, evidence: Sequence[Evidence | str]) -> Verdict:
+        """The verdict on one claim given its evidence passages."""
+        return self.verify_many([claim], [evidence])[0]
+
+    def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
+        """Verdicts for many claims, in one staged pass."""
+        return self.verify_staged(claims, evidence)[0]
 
 
 def verify_with_stats(judge: Judge, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from veracity.errors import VeracityError
 from veracity.judges.decision import whole_passage
-from veracity.judges.registry import Judge, StagedVerdicts, get_judge, register_judge, verify_with_stats
+from veracity.judges.registry import Judge, StagedJudgeBase, StagedVerdicts, get_judge, register_judge, verify_with_stats
 from veracity.kg.load import as_kg_retriever
 from veracity.types import Claim, Evidence, JudgeStats, Verdict
 
@@ -32,7 +32,7 @@ def decision_verdict(decision: "KGDecision") -> Verdict:
     )
 
 
-class KGJudge:
+class KGJudge(StagedJudgeBase):
     """A `Judge` staged like the cascade: the knowledge graph first, `fallback` for the claims it cannot decide.
 
     `kg`: a `KnowledgeGraph`, a `KGRetriever` or a saved graph's path (`veracity.kg.load_kg`).
@@ -51,14 +51,6 @@ class KGJudge:
     @property
     def name(self) -> str:
         return f"kg+{getattr(self.fallback, 'name', type(self.fallback).__name__)}"
-
-    def verify(self, claim: Claim | str, evidence: Sequence[Evidence | str]) -> Verdict:
-        """The verdict on one claim given its evidence passages."""
-        return self.verify_many([claim], [evidence])[0]
-
-    def verify_many(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> list[Verdict]:
-        """Verdicts for many claims: one batched graph pass, then one fallback batch for the open claims."""
-        return self.verify_staged(claims, evidence)[0]
 
     def verify_staged(self, claims: Sequence[Claim | str], evidence: Sequence[Sequence[Evidence | str]]) -> StagedVerdicts:
         """The verdicts, and per-claim stage counts from the fallback (None when it counts none)."""
