@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from veracity.errors import InputFormatError, VeracityError
+from veracity.errors import InputFormatError, InvalidArgumentError, VeracityError
 
-
-class InvalidArgumentError(VeracityError, ValueError):
-    """A retrieval argument (search mode, k, window size...) is out of range."""
+__all__ = ["IndexCorruptError", "IndexMismatchError", "InvalidArgumentError"]
+# `InvalidArgumentError` is the package-wide one (a retrieval argument out of range raises it too).
 
 
 class IndexMismatchError(VeracityError):
