@@ -18,6 +18,8 @@ def test_identity_and_quotation_are_quoted() -> None:
 def test_denied_questioned_or_changed_claims_are_not_quoted() -> None:
     assert not is_quoted(f"It is false that {CURIE}", CURIE)
     assert not is_quoted(f"Some ask whether {CURIE}", CURIE)
+    assert not is_quoted("That vaccines cause autism is a myth.", "Vaccines cause autism.")
+    assert not is_quoted("Vaccines cause autism: this was debunked long ago.", "Vaccines cause autism.")
     assert not is_quoted("Marie Curie won the Nobel Prize in Physics in 1911.", CURIE)
     assert not is_quoted("Marie Curie won the Nobel Prize.", CURIE)
     assert not is_quoted("It is.", "It is.")  # too short to decide by words alone

@@ -3,8 +3,8 @@
 The trained verifier learnt from many near-identical contradiction pairs (one word or number changed)
 and can read a verbatim restatement as a contradiction (KNOWN-FAILURES: a claim against itself scored
 contradiction 0.96). A verbatim match needs no model: when the claim's words occur in the evidence as
-one run (case, punctuation and spacing ignored) and the few words before that run do not deny or
-question it ("it is false that ...", "whether ..."), the pair is scored as entailed.
+one run (case, punctuation and spacing ignored) and the few words around that run do not deny or
+question it ("it is false that ...", "whether ...", "... is a myth"), the pair is scored as entailed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ DISTANCING = frozenset(
     "rumors rumours alleged allegedly hoax misconception wrongly incorrectly debunked".split()
 )
 DISTANCING_WINDOW = 6  # words before the quote that are checked
+DISTANCING_AFTER = 4  # and after it ("... is a myth", "... was debunked")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -36,6 +37,7 @@ def is_quoted(premise: str, hypothesis: str) -> bool:
     for start in range(len(evidence) - n + 1):
         if evidence[start : start + n] == claim:
             before = evidence[max(0, start - DISTANCING_WINDOW) : start]
-            if not DISTANCING.intersection(before):
+            after = evidence[start + n : start + n + DISTANCING_AFTER]
+            if not DISTANCING.intersection(before) and not DISTANCING.intersection(after):
                 return True
     return False

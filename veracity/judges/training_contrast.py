@@ -25,7 +25,6 @@ from veracity.judges.training_data import TrainingPair, swap_name, swap_number
 
 WORD_LIST = Path(__file__).resolve().parent / "data" / "contrast_words.json"
 DECIDED = ("entailment", "contradiction")
-NOT_ENTAILED = {"entailment": "neutral", "contradiction": "neutral", "not_entailment": "not_entailment"}
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def sentence_deletions(pairs: list[TrainingPair], n: int, rng: random.Random, ma
         with_core = list(fillers)
         with_core.insert(rng.randrange(len(fillers) + 1), pair.premise)
         made.append(TrainingPair(" ".join(with_core), pair.hypothesis, pair.label, f"deletion_kept/{pair.source}"))
-        made.append(TrainingPair(" ".join(fillers), pair.hypothesis, NOT_ENTAILED[pair.label], f"deletion_removed/{pair.source}"))
+        made.append(TrainingPair(" ".join(fillers), pair.hypothesis, "neutral", f"deletion_removed/{pair.source}"))
     return made
 
 
