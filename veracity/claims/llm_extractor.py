@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from veracity.claims.checkworthiness import match_rule
 from veracity.claims.filters import uncheckable_text
 from veracity.claims.protocol import ClaimExtractor, Extraction, check_text, extract_all, get_extractor, register_extractor
-from veracity.evaluation.baselines import STOPWORDS
+from veracity.text.words import STOPWORDS
 from veracity.llm.loop import run_sync
 from veracity.prompts import load_prompt
 from veracity.types import Claim, SkippedSentence, SkipReason

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from veracity.evaluation.baselines import lexical_overlap
+from veracity.text.words import lexical_overlap
 from veracity.judges.windows import sentence_spans
 from veracity.types import Decision, Passage, Span, Verdict
 

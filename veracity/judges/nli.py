@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from veracity.errors import EmptyInputError, InvalidArgumentError, VeracityError
-from veracity.evaluation.baselines import lexical_overlap
+from veracity.text.words import lexical_overlap
 from veracity.judges.calibration import Calibrator, calibrator_from_dict
 from veracity.judges.decision import decision_in_window, sharpen
 from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads

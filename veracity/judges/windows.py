@@ -80,7 +80,7 @@ def _stem(token: str) -> str:
 
 
 def _terms(text: str) -> list[str]:
-    from veracity.evaluation.baselines import STOPWORDS, _tokens
+    from veracity.text.words import STOPWORDS, word_tokens as _tokens
 
     return [_stem(t) for t in _tokens(text) if t not in STOPWORDS]
 
