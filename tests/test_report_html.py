@@ -16,7 +16,7 @@ from veracity.attribution.alce import CitationScores, SentenceCitation
 from veracity.attribution.rag import RAGReport
 from veracity.cli import app
 from veracity.errors import InputFormatError
-from veracity.report_html import read_batch_output, render_batch_html, render_html
+from veracity.reports import read_batch_output, render_batch_html, render_html
 from veracity.types import Claim, ClaimResult, Evidence, Passage, Report, Verdict
 
 DATA = Path(__file__).parent / "data"
@@ -310,6 +310,22 @@ def test_no_claims() -> None:
     dom = Dom(render_html(Report.of("Hello there!", [])))
     assert claim_ids(dom) == set() and dom.text("answer-text", sep="") == "Hello there!"
     assert "Factual precision (supported / scored) —" in dom.text("metrics-table")
+
+
+def test_css_and_js_are_package_files_inlined_and_the_old_module_re_exports() -> None:
+    from importlib.resources import files
+
+    import veracity.report_html as old
+    import veracity.reports as reports
+
+    static = files("veracity.reports").joinpath("static")
+    css, js = (static.joinpath(name).read_text(encoding="utf-8") for name in ("report.css", "report.js"))
+    html = render_html(sample_report())
+    assert css.strip() and css in html and js.strip() and js in html
+    batch = render_batch_html(batch_rows())
+    assert css in batch and js not in batch
+    for name in reports.__all__:
+        assert getattr(old, name) is getattr(reports, name)
 
 
 def test_batch_summary_page() -> None:

@@ -180,7 +180,7 @@ def test_trust_score_over_check_rag_reports(cases) -> None:
 def test_html_report_shows_the_components(cases) -> None:
     import re
 
-    from veracity.report_html import render_html
+    from veracity.reports import render_html
 
     def rows(report) -> dict[str, str]:
         page = render_html(report)

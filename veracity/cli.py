@@ -212,7 +212,7 @@ def check(
     with err_console.status("checking claims ..."):
         report = checker.check_rag(question, text, given) if given is not None else checker.check(text)
     if format is OutputFormat.html:
-        from veracity.report_html import render_html, write_html
+        from veracity.reports import render_html, write_html
 
         write_html(out, render_html(report))
     elif format is OutputFormat.json:
@@ -295,7 +295,7 @@ def report_command(
     out: Annotated[Path, typer.Option(help="HTML file to write.")],
 ) -> None:
     """Write a self-contained HTML summary of a batch output: score distribution, records, errors."""
-    from veracity.report_html import read_batch_output, render_batch_html, write_html
+    from veracity.reports import read_batch_output, render_batch_html, write_html
 
     rows = read_batch_output(batch_out)
     write_html(out, render_batch_html(rows))

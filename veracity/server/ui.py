@@ -87,7 +87,7 @@ def install_ui(app: FastAPI, runtime: "Runtime") -> None:
     )
     async def report_html(report: RAGReport | Report) -> Response:
         """A report (as `/v1/verify` returned it) as one self-contained HTML file."""
-        from veracity.report_html import render_html
+        from veracity.reports import render_html
 
         html = render_html(report)
         return Response(
