@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -169,3 +170,19 @@ def check_delete_ids(doc_ids: Iterable[str] | str) -> list[str]:
 
 def texts_to_encode(passages: Sequence[PendingPassage], titles: bool) -> list[str]:
     return [indexed_text(p.title, p.text) if titles else p.text for p in passages]
+
+
+class StageClock:
+    """Wall time of the steps of a change, for the log."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def done(self, stage: str) -> None:
+        now_ = time.perf_counter()
+        self.stages[stage] = now_ - self._last
+        self._last = now_
+
+    def __str__(self) -> str:
+        return ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in self.stages.items())

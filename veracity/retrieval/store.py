@@ -325,3 +325,28 @@ class Store:
         page_count = self._db.execute("PRAGMA page_count").fetchone()[0]
         page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
         return int(page_count) * int(page_size)
+
+
+class DocumentsView(Mapping[str, Document]):
+    """The live documents of an index, read from its store, in the order they were added."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getitem__(self, doc_id: str) -> Document:
+        found = self._store.live_documents([doc_id])
+        if doc_id not in found:
+            raise KeyError(doc_id)
+        return found[doc_id][1]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._store.has_document(doc_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store.document_ids())
+
+    def __len__(self) -> int:
+        return self._store.counts()["documents"]
+
+    def __repr__(self) -> str:
+        return f"DocumentsView({len(self)} documents)"
