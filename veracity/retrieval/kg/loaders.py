@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from veracity.errors import InputFormatError
-from veracity.retrieval.kg.store import DEFAULT_FUNCTIONAL_LABELS, KnowledgeGraph, Triple, iter_json_objects
+from veracity.retrieval.kg.jsonl import iter_json_objects
+from veracity.retrieval.kg.store import KnowledgeGraph, Triple
+from veracity.retrieval.kg.vocabulary import DEFAULT_FUNCTIONAL_LABELS
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"

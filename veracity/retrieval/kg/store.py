@@ -2,74 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
-from veracity.errors import IndexNotFoundError, InputFormatError
+from veracity.errors import IndexNotFoundError
+from veracity.retrieval.kg.jsonl import iter_json_objects, write_jsonl
+from veracity.retrieval.kg.vocabulary import DEFAULT_FUNCTIONAL_LABELS, DEFAULT_TEMPLATES
+
+__all__ = [  # the vocabulary and the JSONL reader live in their own modules and are re-exported here
+    "DEFAULT_FUNCTIONAL_LABELS",
+    "DEFAULT_TEMPLATES",
+    "KGPath",
+    "KnowledgeGraph",
+    "Triple",
+    "iter_json_objects",
+]
 
 Triple = tuple[str, str, str]
 KGPath = tuple[Triple, ...]
-
-#: Relation labels treated as functional (one object per subject) when declared by label.
-DEFAULT_FUNCTIONAL_LABELS: frozenset[str] = frozenset(
-    {
-        "place of birth",
-        "place of death",
-        "place of burial",
-        "cause of death",
-        "date of birth",
-        "date of death",
-        "capital",
-        "gender",
-        "sex or gender",
-    }
-)
-
-#: Sentence templates keyed by relation label (lower case); `{s}` / `{o}` are entity labels.
-DEFAULT_TEMPLATES: dict[str, str] = {
-    "place of birth": "{s} was born in {o}.",
-    "place of death": "{s} died in {o}.",
-    "place of burial": "{s} is buried in {o}.",
-    "cause of death": "The cause of death of {s} was {o}.",
-    "occupation": "{s} works as {o}.",
-    "profession": "{s} works as {o}.",
-    "country of citizenship": "{s} is a citizen of {o}.",
-    "nationality": "The nationality of {s} is {o}.",
-    "gender": "The gender of {s} is {o}.",
-    "sex or gender": "The gender of {s} is {o}.",
-    "religion": "The religion of {s} is {o}.",
-    "ethnicity": "The ethnicity of {s} is {o}.",
-    "ethnic group": "The ethnic group of {s} is {o}.",
-    "institution": "{s} was educated at {o}.",
-    "educated at": "{s} was educated at {o}.",
-    "employer": "{s} worked for {o}.",
-    "spouse": "{s} is married to {o}.",
-    "children": "{o} is a child of {s}.",
-    "child": "{o} is a child of {s}.",
-    "parents": "{o} is a parent of {s}.",
-    "member of": "{s} is a member of {o}.",
-    "member of political party": "{s} is a member of {o}.",
-    "location": "{s} is located in {o}.",
-    "country": "{s} is in {o}.",
-    "continent": "{s} is in {o}.",
-    "capital": "The capital of {s} is {o}.",
-    "languages spoken, written, or signed": "{s} speaks {o}.",
-    "official language": "The official language of {s} is {o}.",
-    "influenced by": "{s} was influenced by {o}.",
-    "founded by": "{s} was founded by {o}.",
-    "genre": "The genre of {s} is {o}.",
-    "instrument": "{s} plays {o}.",
-    "record label": "The record label of {s} is {o}.",
-    "residence": "{s} lived in {o}.",
-    "headquarters location": "{s} is headquartered in {o}.",
-    "part of": "{s} is part of {o}.",
-    "diplomatic relation": "{s} has diplomatic relations with {o}.",
-}
 
 _LABEL = "label"
 _ENTITIES = "entities.jsonl"
@@ -339,7 +292,7 @@ class KnowledgeGraph:
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
         entity_ids = sorted(set(self.graph.nodes) | set(self.labels) | set(self.aliases) | set(self.types))
-        _write(
+        write_jsonl(
             path / _ENTITIES,
             (
                 {
@@ -351,7 +304,7 @@ class KnowledgeGraph:
                 for e in entity_ids
             ),
         )
-        _write(
+        write_jsonl(
             path / _RELATIONS,
             (
                 {
@@ -363,7 +316,7 @@ class KnowledgeGraph:
                 for r in sorted(self.relations | self.functional_relations)
             ),
         )
-        _write(path / _TRIPLES, ({"subject": s, "relation": r, "object": o} for s, r, o in self.triples()))
+        write_jsonl(path / _TRIPLES, ({"subject": s, "relation": r, "object": o} for s, r, o in self.triples()))
         return path
 
     @classmethod
@@ -390,32 +343,3 @@ class KnowledgeGraph:
         for _, row in iter_json_objects(path / _TRIPLES, ("subject", "relation", "object")):
             kg.add_triple(row["subject"], row["relation"], row["object"])
         return kg
-
-
-def _write(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False))
-            out.write("\n")
-
-
-def iter_json_objects(path: Path, required: tuple[str, ...] = ()) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (file:line, object) for each non-blank line; bad lines raise `InputFormatError`."""
-    try:
-        with path.open("r", encoding="utf-8") as lines:
-            for line_no, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{line_no}"
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputFormatError(f"{where}: not valid JSON: {exc.msg}") from exc
-                if not isinstance(row, dict):
-                    raise InputFormatError(f"{where}: expected a JSON object")
-                absent = [key for key in required if not isinstance(row.get(key), str) or not row[key]]
-                if absent:
-                    raise InputFormatError(f"{where}: missing or empty string field(s) {', '.join(absent)}")
-                yield where, row
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFormatError(f"cannot read {path}: {exc}") from exc
