@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,6 +77,10 @@ class FactChecker:
     (its triple is present, or a functional relation holds another object) gets the graph's verdict;
     otherwise the graph's verbalised triples join the evidence the judge reads. `Evidence.source`
     and the verdict's reason say which one decided.
+
+    Construction loads no model: a judge given by name is built on first use of `judge` (once, even
+    from several threads; the models themselves are loaded once per process and shared), the spaCy
+    pipeline on the first extraction and the embedder on the first search.
     """
 
     def __init__(
@@ -96,10 +101,27 @@ class FactChecker:
             index = HybridIndex.load(index)
         self.index = index
         self.kg = as_kg_retriever(kg) if kg is not None else None
-        self.judge = get_judge(judge)
+        self._judge: str | Judge = judge
+        self._judge_lock = threading.Lock()
         self.k = k
         # "spacy" stays a name (loaded on first use); other extractors are built once (an LLM client, say).
         self.extractor = extractor if extractor == "spacy" else get_extractor(extractor)
+
+    @property
+    def judge(self) -> Judge:
+        """The judge; one given by name is built (its model loaded) on first access."""
+        judge = self._judge
+        if isinstance(judge, str):
+            with self._judge_lock:
+                if isinstance(self._judge, str):
+                    self._judge = get_judge(self._judge)
+                judge = self._judge
+        return judge
+
+    @judge.setter
+    def judge(self, judge: str | Judge) -> None:
+        _check_components(None, judge, "spacy", None)
+        self._judge = judge
 
     def check(self, text: str, *, contexts: Sequence[Context] | None = None) -> Report:
         """A report on `text`; with `contexts`, claims are checked against those passages only.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 from veracity.errors import ModelNotAvailableError
+from veracity.loading import load_once
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -24,7 +24,7 @@ def _newline_sentences(doc: Doc) -> Doc:
     return doc
 
 
-@functools.lru_cache(maxsize=1)
+@load_once
 def load_nlp() -> Language:
     """Load the English spaCy pipeline (tagger, parser, NER) once; line breaks end sentences.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -25,6 +24,7 @@ from transformers import (
 )
 
 from veracity.errors import ModelNotAvailableError, VeracityError
+from veracity.loading import load_once
 from veracity.judges.onnx_backend import (
     OnnxClassifierBackend,
     onnx_or_torch,
@@ -152,7 +152,7 @@ def _own_verifier(path: Path, name: str) -> ClassifierBackend:
     return ClassifierBackend(name, model, tokenizer, int(metadata.get("max_length", 256)), metadata)
 
 
-@lru_cache(maxsize=4)
+@load_once
 def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
     """Load a model once per process (cached by name and runtime).
 
@@ -171,7 +171,7 @@ def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
     return backend
 
 
-@lru_cache(maxsize=4)
+@load_once
 def _load_torch(name: str) -> ClassifierBackend | Seq2SeqBackend:
     path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
     if name == "default" or (path / WEIGHTS_FILE).is_file():

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from veracity.errors import ModelNotAvailableError
+from veracity.loading import load_once
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,7 +66,7 @@ def _model_path() -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
+@load_once
 def load_embedder() -> SentenceTransformer:
     """Load the bundled embedder on CPU, once per process; never touches the network."""
     try:
@@ -87,7 +88,7 @@ def load_embedder() -> SentenceTransformer:
     return model
 
 
-@lru_cache(maxsize=1)
+@load_once
 def load_tokenizer() -> Tokenizer:
     """The embedder's word-piece tokenizer (fast, no model weights), without truncation or padding."""
     from tokenizers import Tokenizer
