@@ -19,13 +19,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from veracity._model import FrozenModel as _Frozen
 
 Evidence = Literal["contexts", "retriever", "kg"]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Component(_Frozen):

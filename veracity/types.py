@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from veracity._model import FrozenModel as _Frozen
 from veracity.provenance import Provenance
 
 Label = Literal["supported", "refuted", "not_enough_info", "unscored"]
 LABELS: tuple[Label, ...] = ("supported", "refuted", "not_enough_info", "unscored")
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Document(_Frozen):

@@ -35,8 +35,9 @@ from collections.abc import Callable, Sequence
 from statistics import fmean
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from veracity._model import FrozenModel as _Frozen
 from veracity.attribution.alce import CitationScores
 from veracity.errors import InvalidArgumentError
 from veracity.inputs import kind
@@ -98,10 +99,6 @@ _PUNCT = re.compile(f"[{re.escape(string.punctuation)}\u2018\u2019\u201c\u201d\u
 
 Supports = Callable[[Sequence[str], Sequence[str]], list[bool]]
 Split = Callable[[str], list[str]]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class ReferenceFact(_Frozen):

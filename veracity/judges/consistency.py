@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
+from veracity._model import FrozenModel as _Frozen
 
 if TYPE_CHECKING:
     from veracity.judges.llm.types import Outcome, Preference
@@ -42,10 +42,6 @@ Relation = Literal[">", "<", "="]
 Violation = Literal["cycle", "equality"]
 _FLIP: dict[str, Relation] = {">": "<", "<": ">", "=": "="}
 _RANKS = list(itertools.product(range(3), repeat=3))
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Ratio(_Frozen):

@@ -23,8 +23,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
+from veracity._model import FrozenModel as _Frozen
 from veracity.errors import VeracityError
 
 __all__ = [
@@ -58,10 +58,6 @@ ICC_FORMS: dict[str, str] = {
 
 class ReliabilityError(VeracityError, ValueError):
     """A reliability statistic is undefined on the given data (too few units, no variation, bad shape)."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Interval(_Frozen):

@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from veracity._model import FrozenModel as _Frozen
 from veracity.errors import InputFormatError
 from veracity.judges.llm._client import CompletionClient, model_name, resolve_client, run_sync
 from veracity.judges.llm.pointwise import distribution_score
@@ -31,10 +32,6 @@ from veracity.judges.llm.rating_tokens import label_distribution, parse_label
 from veracity.prompts import load_prompt
 
 __all__ = ["Criterion", "CriterionScore", "Rubric", "RubricJudge", "RubricScore"]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Criterion(_Frozen):

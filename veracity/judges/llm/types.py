@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from veracity._model import FrozenModel as _Frozen
 
 Outcome = Literal["A", "B", "tie"]
 """A pairwise verdict, always in the caller's frame: "A" = the first answer given to `compare`."""
@@ -13,10 +15,6 @@ PointwiseMethod = Literal["distribution", "geval", "argmax"]
 PairwiseMethod = Literal["likelihood", "ppl", "baseline"]
 Source = Literal["logprobs", "samples", "text"]
 """Where a distribution came from: the rating token's top logprobs, n sampled outputs, or one parsed text."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Score(_Frozen):
