@@ -153,7 +153,7 @@ class FactChecker:
             own = None
             if stats is not None:
                 own = JudgeStats.total([s for s in (next(per_claim) for _ in claims) if s is not None])
-            report = Report.of(text, results, judge_stats=own, skipped=extraction.skipped)
+            report = Report.of(text, results, judge_stats=own, skipped=extraction.skipped, fallbacks=extraction.fallbacks)
             reports.append(report.model_copy(update={"provenance": self._provenance(spec, ctx)}))
         return reports
 

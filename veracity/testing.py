@@ -153,7 +153,7 @@ def assert_judged(
         if result.mean is not None and result.mean >= min_score:
             return result
         spread = f" +/- {result.std:.2f} over {result.k} prompt variants" if result.std is not None else ""
-        got = f"{result.mean:.2f}{spread}" if result.mean is not None else f"unscored ({result.unscored_reason})"
+        got = f"{result.mean:.2f}{spread}" if result.mean is not None else f"unscored ({result.why_unscored})"
         raise AssertionError(f"judged score {got} < {min_score:.2f} (1..5, {result.model}) for answer: {_short(answer)}")
     from veracity.judges.rubric import Rubric, RubricJudge
 
@@ -169,7 +169,7 @@ def assert_judged(
     lines = [f"rubric {rubric.name!r}: score {total} < {min_score:.2f} ({scored.model}; coverage {scored.coverage:.0%})"]
     for item in scored.items:
         if item.value is None:
-            lines.append(f"  - unscored: {item.question} ({item.unscored_reason})")
+            lines.append(f"  - unscored: {item.question} ({item.why_unscored})")
         elif item.verdict == "no":
             lines.append(f"  - failed ({item.value:.2f}): {item.question}" + (f" - {_short(item.reason)}" if item.reason else ""))
     raise AssertionError("\n".join(lines))
@@ -194,7 +194,7 @@ def assert_preferred(
     preference = judge.compare(question, preferred, other)
     if preference.outcome == "A" or (allow_tie and preference.outcome == "tie"):
         return preference
-    got = preference.outcome or f"unscored ({preference.unscored_reason})"
+    got = preference.outcome or f"unscored ({preference.why_unscored})"
     probs = ", ".join(f"P({k})={v:.2f}" for k, v in preference.probabilities.items())
     orders = "; ".join(f"{o.order}: {o.verdict}" for o in preference.per_order)
     raise AssertionError(

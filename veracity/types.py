@@ -8,6 +8,10 @@ from pydantic import Field, model_validator
 
 from veracity._model import FrozenModel as _Frozen
 from veracity.provenance import Provenance
+from veracity.unscored import UNSCORED_REASONS as UNSCORED_REASONS  # re-exported: the shared contract
+from veracity.unscored import Fallback as Fallback
+from veracity.unscored import Unscored as Unscored
+from veracity.unscored import UnscoredReason as UnscoredReason
 
 Label = Literal["supported", "refuted", "not_enough_info", "unscored"]
 LABELS: tuple[Label, ...] = ("supported", "refuted", "not_enough_info", "unscored")
@@ -134,8 +138,10 @@ class Decision(_Frozen):
 class Verdict(_Frozen):
     """The decision on one claim. `probability` is P(supported); `unscored` always has a reason.
 
-    `decided_by` marks the evidence item and the span that decided the verdict (None when no single
-    passage decided it: no evidence, an unscored claim, or an LLM that read all passages together).
+    `why_unscored` (`veracity.unscored.Unscored`: a reason code and its detail) is set exactly when the
+    label is ``unscored``; `reason` is the human explanation of any verdict (for an unscored one, the
+    detail). `decided_by` marks the evidence item and the span that decided the verdict (None when no
+    single passage decided it: no evidence, an unscored claim, or an LLM that read all passages together).
     """
 
     label: Label
@@ -143,6 +149,20 @@ class Verdict(_Frozen):
     reason: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
     decided_by: Decision | None = None
+    why_unscored: Unscored | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_unscored(cls, data: Any) -> Any:
+        """An unscored verdict given only a free-text `reason` (older callers, older JSON) gets code
+        ``unspecified``; one given only `why_unscored` gets its detail as `reason`."""
+        if isinstance(data, dict) and data.get("label") == "unscored":
+            if data.get("why_unscored") is None and data.get("reason"):
+                data = {**data, "why_unscored": Unscored.from_text(data["reason"])}
+            elif data.get("why_unscored") is not None and not data.get("reason"):
+                why = data["why_unscored"]
+                data = {**data, "reason": why.detail if isinstance(why, Unscored) else Unscored.model_validate(why).detail}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> "Verdict":
@@ -151,13 +171,17 @@ class Verdict(_Frozen):
                 raise ValueError("an unscored verdict must carry a reason")
             if self.probability is not None:
                 raise ValueError("an unscored verdict has no probability")
+        elif self.why_unscored is not None:
+            raise ValueError(f"a {self.label} verdict has no why_unscored")
         if self.decided_by is not None and self.decided_by.evidence >= len(self.evidence):
             raise ValueError(f"decided_by.evidence {self.decided_by.evidence} is not an index into {len(self.evidence)} evidence items")
         return self
 
     @classmethod
-    def unscored(cls, reason: str) -> "Verdict":
-        return cls(label="unscored", probability=None, reason=reason)
+    def unscored(cls, reason: str | Unscored, evidence: list[Evidence] | None = None) -> "Verdict":
+        """An unscored verdict; a plain-text `reason` gets code ``unspecified``."""
+        why = reason if isinstance(reason, Unscored) else Unscored.from_text(reason)
+        return cls(label="unscored", probability=None, reason=why.detail, why_unscored=why, evidence=evidence or [])
 
 
 class ClaimResult(_Frozen):
@@ -217,6 +241,7 @@ class Report(_Frozen):
     what the LLM stage cost; None for single-stage judges. `skipped`: sentences that yielded no claim
     (opinions, questions, greetings, ...), each with its reason. `provenance`: what produced the report
     (`veracity.provenance`: versions, models, settings, where the evidence came from, when); set by `FactChecker`.
+    `fallbacks`: stages that handed their work to another (the LLM claim extractor to spaCy), with why.
     """
 
     text: str
@@ -225,10 +250,14 @@ class Report(_Frozen):
     judge_stats: JudgeStats | None = None
     skipped: list[SkippedSentence] = Field(default_factory=list)
     provenance: Provenance | None = None
+    fallbacks: list[Fallback] = Field(default_factory=list)
 
     @classmethod
     def of(
         cls, text: str, results: list[ClaimResult], judge_stats: JudgeStats | None = None,
-        skipped: list[SkippedSentence] | None = None,
+        skipped: list[SkippedSentence] | None = None, fallbacks: list[Fallback] | None = None,
     ) -> "Report":
-        return cls(text=text, results=results, summary=Summary.of(results), judge_stats=judge_stats, skipped=skipped or [])
+        return cls(
+            text=text, results=results, summary=Summary.of(results), judge_stats=judge_stats, skipped=skipped or [],
+            fallbacks=fallbacks or [],
+        )

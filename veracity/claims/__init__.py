@@ -14,6 +14,7 @@ from veracity.claims.protocol import (
 )
 from veracity.claims.limits import ClaimLimits, apply_limits, extract_bounded, shifted, text_pieces
 from veracity.types import Claim, SkippedSentence
+from veracity.unscored import Fallback
 
 __all__ = [
     "ClaimExtractor",
@@ -52,6 +53,7 @@ def extract_claims_and_skipped(
     claims: list[Claim] = []
     skipped: list[SkippedSentence] = []
     fallbacks: list[str] = []
+    records: list[Fallback] = []
     for start, end in text_pieces(text, limits.max_sentence_chars):
         if text[start:end].strip():
             part = extract_all(found, text if (start, end) == (0, len(text)) else text[start:end])
@@ -59,4 +61,7 @@ def extract_claims_and_skipped(
             skipped.extend(s.model_copy(update={"start": s.start + start, "end": s.end + start}) for s in part.skipped)
             if part.fallback and part.fallback not in fallbacks:
                 fallbacks.append(part.fallback)
-    return Extraction(claims=apply_limits(claims, limits), skipped=skipped, fallback="; ".join(fallbacks) or None)
+            records.extend(r for r in part.fallbacks if r not in records)
+    return Extraction(
+        claims=apply_limits(claims, limits), skipped=skipped, fallback="; ".join(fallbacks) or None, fallbacks=records
+    )

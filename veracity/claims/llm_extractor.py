@@ -15,8 +15,10 @@ Every sentence left without a claim is returned as skipped (`extract_all`, the s
 spaCy extractor returns) with the model's reason when it gave one from `SkipReason` (rule "llm"), else
 the reason of the matching check-worthiness rule, else "no_fact" (rule "llm-no-claim").
 When the model fails (provider error, unparseable output after the re-ask) or leaves no usable claim,
-the offline extractor (spaCy) runs instead: `Extraction.fallback` and `last_fallback_reason` say why,
-and a warning is logged.
+the offline extractor (spaCy) runs instead, never silently: `Extraction.fallbacks` records it with a
+reason code (``provider_error``, ``not_configured``, ``unparseable_output`` or ``no_claims``;
+`veracity.unscored`), `FactChecker` copies it to `Report.fallbacks`, `Extraction.fallback` and
+`last_fallback_reason` say why in words, and a warning is logged.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from veracity.text.words import STOPWORDS
 from veracity.llm.loop import run_sync
 from veracity.prompts import load_prompt
 from veracity.types import Claim, SkippedSentence, SkipReason
+from veracity.unscored import Fallback, Unscored
 
 if TYPE_CHECKING:
     from veracity.llm.client import LLMClient
@@ -228,24 +231,25 @@ class LLMClaimExtractor:
         sentences = text_sentences(text)
         chunks = self.chunks(text, sentences)
         replies = await asyncio.gather(*(self._ask(text[s:e]) for s, e in chunks))
-        failures = [reason for _, reason in replies if reason is not None]
+        failures = [why for _, why in replies if why is not None]
         if failures:
-            return self._fall_back(text, f"{self.model} failed: {failures[0]}")
+            first = failures[0]
+            return self._fall_back(text, first.model_copy(update={"detail": f"{self.model} failed: {first.detail}"}))
         written = [claim for reply, _ in replies if reply is not None for claim in reply.claims]
         claims = self._located(text, sentences, written)
         if not claims:
             why = "the model returned no claims" if not written else f"none of the model's {len(written)} claims is grounded in the text"
-            return self._fall_back(text, why)
+            return self._fall_back(text, Unscored(reason="no_claims", detail=why))
         said = [item for reply, _ in replies if reply is not None for item in reply.skipped]
         return Extraction(claims=claims, skipped=self._skipped(text, sentences, claims, said))
 
-    async def _ask(self, chunk: str) -> tuple[ExtractedClaims | None, str | None]:
+    async def _ask(self, chunk: str) -> tuple[ExtractedClaims | None, Unscored | None]:
         result = await self.client.astructured(
             self.prompt.messages(text=chunk), ExtractedClaims, prompt_version=self.prompt.version,
             max_tokens=self.max_tokens, seed=self.seed,
         )  # fmt: skip
         if result.value is None:
-            return None, result.unscored_reason or "no claims"
+            return None, result.why_unscored or Unscored(reason="no_claims", detail="no claims")
         return result.value, None
 
     def _skipped(self, text: str, sentences: list[tuple[int, int]], claims: list[Claim],
@@ -298,9 +302,10 @@ class LLMClaimExtractor:
             for n, (claim, (start, end, k)) in enumerate(ordered, 1)
         ]
 
-    def _fall_back(self, text: str, reason: str) -> Extraction:
-        self.last_fallback_reason = reason
-        log.warning("LLM claim extraction fell back to %s: %s", self.fallback_spec, reason)
+    def _fall_back(self, text: str, why: Unscored) -> Extraction:
+        self.last_fallback_reason = why.detail
+        log.warning("LLM claim extraction fell back to %s (%s): %s", self.fallback_spec, why.reason, why.detail)
         found = extract_all(self.fallback, text)
         name = self.fallback_spec if isinstance(self.fallback_spec, str) else type(self.fallback).__name__
-        return found.model_copy(update={"fallback": f"{name}: {reason}"})
+        record = Fallback(stage="claims", used=name, cause=why)
+        return found.model_copy(update={"fallback": f"{name}: {why.detail}", "fallbacks": [*found.fallbacks, record]})

@@ -10,6 +10,7 @@ from veracity.registry import Registry, UnknownComponentError
 from pydantic import BaseModel, ConfigDict, Field
 
 from veracity.types import Claim, SkippedSentence
+from veracity.unscored import Fallback
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -39,6 +40,8 @@ class Extraction(BaseModel):
     skipped: list[SkippedSentence] = Field(default_factory=list)
     fallback: str | None = None
     """Why a fallback extractor made these claims (an LLM extractor's model failed); None when none did."""
+    fallbacks: list[Fallback] = Field(default_factory=list)
+    """The same, as records with a reason code (`veracity.unscored`); `FactChecker` puts them on the report."""
 
 
 def extract_all(extractor: ClaimExtractor, text: str) -> Extraction:

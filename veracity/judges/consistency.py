@@ -2,7 +2,8 @@
 
 A relation between items i and j is ">" (i better), "<" (j better) or "=" (equal/tie), keyed by the
 pair ``(i, j)``; the reversed key is read as the flipped relation. Every ratio is a `Ratio` whose
-`value` is None when nothing could be counted (never NaN).
+`value` is None when nothing could be counted (never NaN), with `why_unscored` (reason
+``insufficient_data``, `veracity.unscored`) saying so.
 
 * `conflict_ratio`: share of judged pairs whose pairwise relation disagrees with the relation implied by
   the two single scores (equal when they differ by less than `tolerance`).
@@ -17,9 +18,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import model_validator
 
 from veracity._model import FrozenModel as _Frozen
+from veracity.unscored import Unscored
 
 if TYPE_CHECKING:
     from veracity.judges.llm.types import Outcome, Preference
@@ -44,33 +48,56 @@ _FLIP: dict[str, Relation] = {">": "<", "<": ">", "=": "="}
 _RANKS = list(itertools.product(range(3), repeat=3))
 
 
-class Ratio(_Frozen):
-    """`count` of `total`; `value` = count / total, or None when total is 0."""
+def _nothing(detail: str) -> Unscored:
+    return Unscored(reason="insufficient_data", detail=detail)
+
+
+class _Valued(_Frozen):
+    """A metric whose `value` is None exactly when `why_unscored` says why (filled in when not given)."""
 
     value: float | None
+    why_unscored: Unscored | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_unscored(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("value") is None and data.get("why_unscored") is None:
+            data = {**data, "why_unscored": _nothing("nothing could be counted")}
+        return data
+
+    @model_validator(mode="after")
+    def _value_xor_reason(self) -> _Valued:
+        if self.value is not None and self.why_unscored is not None:
+            raise ValueError(f"a {type(self).__name__} with a value has no why_unscored")
+        return self
+
+
+class Ratio(_Valued):
+    """`count` of `total`; `value` = count / total, or None (with `why_unscored`) when total is 0."""
+
     count: int
     total: int
 
     @classmethod
     def of(cls, count: int, total: int) -> Ratio:
-        return cls(value=count / total if total else None, count=count, total=total)
+        if not total:
+            return cls(value=None, count=count, total=0, why_unscored=_nothing("no item could be counted (total 0)"))
+        return cls(value=count / total, count=count, total=total)
 
 
-class NonTransitivity(_Frozen):
+class NonTransitivity(_Valued):
     """NTR_k with its breakdown; a subset may hold both kinds of violation."""
 
     k: int
-    value: float | None
     non_transitive: int
     total: int
     with_cycle: int
     with_equality_contradiction: int
 
 
-class Agreement(_Frozen):
+class Agreement(_Valued):
     """Run-to-run agreement: mean share of agreeing run pairs per item, and share of unanimous items."""
 
-    value: float | None
     unanimous: float | None
     items: int
 
@@ -140,6 +167,7 @@ def non_transitivity_ratio(
     return NonTransitivity(
         k=k, value=bad / total if total else None, non_transitive=bad, total=total,
         with_cycle=cycles, with_equality_contradiction=equalities,
+        why_unscored=None if total else _nothing(f"no {k}-subset of items has every pair judged"),
     )  # fmt: skip
 
 
@@ -195,4 +223,6 @@ def run_agreement(runs: Sequence[Sequence[Hashable | None]]) -> Agreement:
         shares.append(sum(a == b for a, b in pairs) / len(pairs))
         unanimous += len(set(seen)) == 1
     n = len(shares)
-    return Agreement(value=sum(shares) / n if n else None, unanimous=unanimous / n if n else None, items=n)
+    if not n:
+        return Agreement(value=None, unanimous=None, items=0, why_unscored=_nothing("no item was labelled by two runs"))
+    return Agreement(value=sum(shares) / n, unanimous=unanimous / n, items=n)

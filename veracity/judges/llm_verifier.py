@@ -10,8 +10,10 @@ with the rest of its word (``re`` + ``fut`` + ``ed`` counts as refuted). The mas
 the three labels; label = argmax, `probability` = P(supported).
 
 A provider that returns no logprobs is sampled `n_samples` times and the labels' frequencies are used
-instead; a provider failure, or an answer token with (almost) no mass on a label, gives an `unscored`
-verdict with the reason. Never NaN, never an exception for a provider problem.
+instead. A provider failure gives an `unscored` verdict with reason ``provider_error`` (``not_configured``
+when the model cannot be used); an answer token with (almost) no mass on a label, or samples without a
+label, give ``unparseable_output`` (`Verdict.why_unscored`; `veracity.unscored` has the policy). Never
+NaN, never an exception for a provider problem.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from veracity.llm.errors import LLMError
 from veracity.llm.types import Completion, TokenLogprob
 from veracity.prompts import load_prompt
 from veracity.types import Claim, Evidence, JudgeStats, Verdict
+from veracity.unscored import Unscored
 
 __all__ = ["DEFAULT_MODEL", "LABEL_WORDS", "LLMVerifier", "label_of_text", "label_of_token", "verdict_distribution"]
 
@@ -201,7 +204,7 @@ class LLMVerifier:
                     top_logprobs=self.top_logprobs, n=1, prompt_version=self.prompt.version, seed=self.seed,
                 )  # fmt: skip
             except LLMError as exc:
-                return self._unscored(f"{type(exc).__name__}: {exc}", shown), spent + JudgeStats(llm_calls=1)
+                return self._unscored(Unscored.of_error(exc, self.name), shown), spent + JudgeStats(llm_calls=1)
             spent = spent + _spent([greedy])
             if greedy.logprobs is not None:
                 return self._from_logprobs(greedy, shown), spent
@@ -212,11 +215,14 @@ class LLMVerifier:
                 prompt_version=self.prompt.version, seed=self.seed,
             )  # fmt: skip
         except LLMError as exc:
-            return self._unscored(f"{type(exc).__name__}: {exc}", shown), spent + JudgeStats(llm_calls=1)
+            return self._unscored(Unscored.of_error(exc, self.name), shown), spent + JudgeStats(llm_calls=1)
         return self._from_samples(samples, shown), spent + _spent(samples)
 
-    def _unscored(self, reason: str, shown: list[Evidence]) -> Verdict:
-        return Verdict(label="unscored", probability=None, reason=f"{self.name}: {reason}", evidence=shown)
+    def _unscored(self, why: Unscored | str, shown: list[Evidence]) -> Verdict:
+        """An unscored verdict; a plain-text `why` is an output that could not be read."""
+        if not isinstance(why, Unscored):
+            why = Unscored(reason="unparseable_output", detail=f"{self.name}: {why}")
+        return Verdict.unscored(why, evidence=shown)
 
     def _decided(self, distribution: dict[VerdictLabel, float], how: str, shown: list[Evidence]) -> Verdict:
         label = _argmax(distribution)

@@ -24,6 +24,7 @@ from veracity.judges.llm._client import run_sync
 from veracity.judges.llm.pairwise import PairwiseJudge, most_likely
 from veracity.judges.llm.types import Outcome, Preference
 from veracity.judges.reliability import ReliabilityError, fleiss_kappa, krippendorff_alpha
+from veracity.unscored import Unscored
 
 __all__ = ["PairwiseJudgePanel", "PanelAgreement", "PanelPreference", "aggregate", "panel_agreement"]
 
@@ -58,8 +59,10 @@ def aggregate(members: Sequence[Preference], how: Aggregation = "mean") -> Prefe
     judged = [m for m in members if m.outcome is not None]
     common = dict(model="panel:" + ",".join(m.model for m in members), method=members[0].method if members else "likelihood")
     if not judged:
-        reasons = "; ".join(sorted({m.unscored_reason or "" for m in members})) or "no member"
-        return Preference(outcome=None, unscored_reason=f"no member could judge: {reasons}", **common)
+        parts = [m.why_unscored for m in members if m.why_unscored is not None]
+        details = "; ".join(sorted({p.detail for p in parts})) or "no member"
+        why = Unscored.combine(parts, f"no member could judge: {details}")
+        return Preference.unscored(why, **common)
     keys: list[Outcome] = ["A", "B", "tie"]
     mean = {o: sum(m.probabilities.get(o, 0.0) for m in judged) / len(judged) for o in keys}
     mean = {o: p for o, p in mean.items() if p > 0.0} or {"tie": 1.0}

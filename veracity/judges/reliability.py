@@ -26,6 +26,7 @@ import numpy as np
 
 from veracity._model import FrozenModel as _Frozen
 from veracity.errors import VeracityError
+from veracity.unscored import Unscorable, Unscored
 
 __all__ = [
     "ICC_FORMS",
@@ -70,14 +71,14 @@ class Interval(_Frozen):
     """Bootstrap resamples on which the statistic was defined (the others are left out)."""
 
 
-class Reliability(_Frozen):
-    """A statistic's value on the data with its bootstrap interval; `value` None exactly when undefined."""
+class Reliability(Unscorable):
+    """A statistic's value on the data with its bootstrap interval; `value` None exactly when undefined
+    (`why_unscored`, reason ``insufficient_data``)."""
 
     statistic: str
     value: float | None
     ci: Interval | None = None
     n_units: int
-    unscored_reason: str | None = None
 
 
 # ------------------------------------------------------------------ two raters
@@ -346,7 +347,8 @@ def bootstrap_ci(
     try:
         value = float(statistic(*data, **options))
     except ReliabilityError as exc:
-        return Reliability(statistic=name, value=None, n_units=n_units, unscored_reason=str(exc))
+        why = Unscored(reason="insufficient_data", detail=str(exc) or f"{name} is undefined on these data")
+        return Reliability(statistic=name, value=None, n_units=n_units, why_unscored=why)
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(n_boot):

@@ -32,13 +32,14 @@ from veracity.judges.llm.pointwise import PointwiseJudge
 from veracity.judges.llm.types import Score
 from veracity.judges.reliability import Interval
 from veracity.prompts import Prompt, load_prompt
+from veracity.unscored import Unscorable, Unscored
 
 __all__ = ["ResampledJudge", "ResampledScore", "load_paraphrases", "mean_interval", "resamples_needed", "t_quantile"]
 
 _VARIANT = re.compile(r"^### variant (\d+)[ \t]*$", re.M)
 
 
-class ResampledScore(BaseModel):
+class ResampledScore(Unscorable):
     """The mean of k resampled scores with its spread and a Student-t interval; None where undefined."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,7 +52,6 @@ class ResampledScore(BaseModel):
     k: int
     scores: list[Score] = Field(default_factory=list)
     n_unscored: int = 0
-    unscored_reason: str | None = None
     model: str = ""
     paraphrases: str = ""
 
@@ -196,8 +196,9 @@ class ResampledJudge:
             model=model_name(self.client), paraphrases=self.paraphrases,
         )  # fmt: skip
         if not values:
-            reasons = sorted({s.unscored_reason or "" for s in scores})
-            return ResampledScore(mean=None, std=None, ci=None, unscored_reason="; ".join(reasons), **common)
+            parts = [s.why_unscored for s in scores if s.why_unscored is not None]
+            why = Unscored.combine(parts, "; ".join(sorted({p.detail for p in parts})) or None)
+            return ResampledScore(mean=None, std=None, ci=None, why_unscored=why, **common)
         mean = sum(values) / len(values)
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else None
         return ResampledScore(mean=mean, std=std, ci=mean_interval(values, self.level), **common)

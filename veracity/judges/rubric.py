@@ -5,8 +5,9 @@ A `Rubric` is data (pydantic, or a JSON/YAML file): weighted criteria, each a ye
 label distribution at the answer token (P(Yes) for yes/no, TrustJudge's distribution score mapped to
 0..1 for a scale), so it carries its own variance. The total is the weighted mean of the scored
 criteria with the standard deviation implied by those variances (criteria taken as independent). A
-criterion whose output cannot be read is ``unscored`` with its reason, never zero, and is left out of
-the total (`RubricScore.coverage` says how much weight was scored).
+criterion whose output cannot be read (``unparseable_output``), or whose call failed
+(``provider_error``; `veracity.unscored` has the policy), is ``unscored`` with its reason, never zero,
+and is left out of the total (`RubricScore.coverage` says how much weight was scored).
 
     rubric = Rubric.checklist(["The answer names Paris.", "The answer is one sentence."])
     result = RubricJudge("local/smollm2").score("Capital of France?", "Paris.", rubric)
@@ -26,10 +27,18 @@ from pydantic import Field, model_validator
 
 from veracity._model import FrozenModel as _Frozen
 from veracity.errors import InputFormatError
-from veracity.judges.llm._client import CompletionClient, model_name, resolve_client, run_sync
+from veracity.judges.llm._client import (
+    CompletionClient,
+    OnProviderError,
+    complete_or_unscored,
+    model_name,
+    resolve_client,
+    run_sync,
+)
 from veracity.judges.llm.pointwise import distribution_score
 from veracity.judges.llm.rating_tokens import label_distribution, parse_label
 from veracity.prompts import load_prompt
+from veracity.unscored import Unscorable, Unscored
 
 __all__ = ["Criterion", "CriterionScore", "Rubric", "RubricJudge", "RubricScore"]
 
@@ -81,8 +90,8 @@ class Rubric(_Frozen):
             raise InputFormatError(f"cannot read rubric {path}: {exc}") from exc
 
 
-class CriterionScore(_Frozen):
-    """One criterion's judgement. `value` in 0..1 (None exactly when `unscored_reason` is set)."""
+class CriterionScore(Unscorable):
+    """One criterion's judgement. `value` in 0..1 (None exactly when `why_unscored` is set)."""
 
     id: str
     question: str
@@ -94,10 +103,9 @@ class CriterionScore(_Frozen):
     reason: str = ""
     """The judge's own words after its label."""
     raw: str = ""
-    unscored_reason: str | None = None
 
 
-class RubricScore(_Frozen):
+class RubricScore(Unscorable):
     """Weighted total over the scored criteria (0..1) and its standard deviation; per-criterion details."""
 
     total: float | None
@@ -108,7 +116,6 @@ class RubricScore(_Frozen):
     rubric: str
     model: str = ""
     prompt_version: str = ""
-    unscored_reason: str | None = None
 
     @property
     def failed(self) -> list[CriterionScore]:
@@ -134,9 +141,11 @@ class RubricJudge:
         max_tokens: int = 48,
         prompt_version: str | int = "latest",
         seed: int | None = None,
+        on_provider_error: OnProviderError = "unscored",
     ) -> None:
         self.client = resolve_client(model)
         self.top_logprobs, self.max_tokens, self.seed = top_logprobs, max_tokens, seed
+        self.on_provider_error = on_provider_error
         self.prompt = load_prompt("rubric", prompt_version)
 
     def messages(self, question: str, answer: str, criterion: Criterion, reference: str | None = None) -> list[dict[str, str]]:
@@ -156,10 +165,14 @@ class RubricJudge:
     ) -> CriterionScore:
         """Judge one criterion."""
         labels = _YES_NO if criterion.kind == "yes_no" else [str(s) for s in range(1, criterion.scale + 1)]
-        (reply,) = await self.client.acomplete(
-            self.messages(question, answer, criterion, reference), temperature=0.0, max_tokens=self.max_tokens,
-            logprobs=True, top_logprobs=self.top_logprobs, n=1, prompt_version=self.prompt.version, seed=self.seed,
+        replies = await complete_or_unscored(
+            self.client, self.messages(question, answer, criterion, reference), self.on_provider_error,
+            temperature=0.0, max_tokens=self.max_tokens, logprobs=True, top_logprobs=self.top_logprobs, n=1,
+            prompt_version=self.prompt.version, seed=self.seed,
         )  # fmt: skip
+        if isinstance(replies, Unscored):
+            return CriterionScore(id=criterion.id, question=criterion.question, value=None, why_unscored=replies)
+        (reply,) = replies
         text = reply.text.strip()
         reason = text.split("]", 1)[1].strip() if "]" in text else ""
         common: dict[str, Any] = dict(id=criterion.id, question=criterion.question, raw=text, reason=reason)
@@ -168,7 +181,8 @@ class RubricJudge:
             label = parse_label(text, labels)
             dist = {label: 1.0} if label else None
         if dist is None:
-            return CriterionScore(value=None, unscored_reason=f"no 'Answer: [X]' with X in {'/'.join(labels)}", **common)
+            why = Unscored(reason="unparseable_output", detail=f"no 'Answer: [X]' with X in {'/'.join(labels)}")
+            return CriterionScore(value=None, why_unscored=why, **common)
         if criterion.kind == "yes_no":
             p = dist.get("Yes", 0.0)
             return CriterionScore(
@@ -195,7 +209,9 @@ class RubricJudge:
             coverage=scored_weight / total_weight,
         )  # fmt: skip
         if not scored:
-            return RubricScore(total=None, std=None, unscored_reason="no criterion could be scored", **common)
+            parts = [i.why_unscored for i in items if i.why_unscored is not None]
+            why = Unscored.combine(parts, "no criterion could be scored: " + "; ".join(sorted({p.detail for p in parts})))
+            return RubricScore(total=None, std=None, why_unscored=why, **common)
         total = sum(weights[i.id] * i.value for i in scored) / scored_weight  # type: ignore[operator]
         std = math.sqrt(sum(weights[i.id] ** 2 * (i.variance or 0.0) for i in scored)) / scored_weight
         return RubricScore(total=total, std=std, **common)

@@ -22,6 +22,7 @@ from veracity.llm.stats import Stats
 from veracity.llm.structured import ParseFailure, parse_reply, repair_messages
 from veracity.llm.tokens import count_prompt_tokens
 from veracity.llm.types import Completion
+from veracity.unscored import Unscored
 
 log = logging.getLogger(__name__)
 
@@ -227,9 +228,9 @@ class LLMClient:
                 seed=request.seed,
             )
         except LLMError as exc:
-            return CompletionResult(None, unscored_reason=f"{type(exc).__name__}: {exc}")
+            return CompletionResult(None, why_unscored=Unscored.of_error(exc))
         if request.logprobs and any(c.logprobs is None for c in completions):
-            return CompletionResult(None, unscored_reason=f"{self.model} returned no token logprobs")
+            return CompletionResult(None, why_unscored=Unscored(reason="no_logprobs", detail=f"{self.model} returned no token logprobs"))
         return CompletionResult(completions)
 
     async def amap(self, requests: Sequence[Request]) -> list[CompletionResult]:
@@ -265,8 +266,7 @@ class LLMClient:
                 )
             except LLMError as exc:
                 raw = seen[-1].text if seen else None
-                reason = f"{type(exc).__name__}: {exc}"
-                return StructuredResult(None, unscored_reason=reason, raw=raw, attempts=attempt, completions=seen)
+                return StructuredResult(None, why_unscored=Unscored.of_error(exc), raw=raw, attempts=attempt, completions=seen)
             seen.append(completions[0])
             text = completions[0].text
             try:
@@ -278,7 +278,9 @@ class LLMClient:
             return StructuredResult(value, raw=text, attempts=attempt, completions=seen)
         return StructuredResult(
             None,
-            unscored_reason=f"unparseable {schema.__name__} output after one repair re-ask: {reason}",
+            why_unscored=Unscored(
+                reason="unparseable_output", detail=f"unparseable {schema.__name__} output after one repair re-ask: {reason}"
+            ),
             raw=seen[-1].text,
             attempts=2,
             completions=seen,

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from veracity.llm.types import Completion
+from veracity.unscored import Unscored
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -30,22 +31,27 @@ class Request:
 
 @dataclass(frozen=True)
 class CompletionResult:
-    """Either `completions` or an `unscored_reason`, never both; never raises, never NaN."""
+    """Either `completions` or `why_unscored` (`veracity.unscored`), never both; never raises, never NaN."""
 
     completions: list[Completion] | None
-    unscored_reason: str | None = None
+    why_unscored: Unscored | None = None
 
     @property
     def ok(self) -> bool:
         return self.completions is not None
 
+    @property
+    def unscored_reason(self) -> str | None:
+        """`why_unscored.detail` (the older free-text field)."""
+        return None if self.why_unscored is None else self.why_unscored.detail
+
 
 @dataclass(frozen=True)
 class StructuredResult(Generic[T]):
-    """A validated `value`, or None with the `unscored_reason`; `raw` is the last reply text seen."""
+    """A validated `value`, or None with `why_unscored`; `raw` is the last reply text seen."""
 
     value: T | None
-    unscored_reason: str | None = None
+    why_unscored: Unscored | None = None
     raw: str | None = None
     attempts: int = 0
     completions: list[Completion] = field(default_factory=list)
@@ -53,6 +59,11 @@ class StructuredResult(Generic[T]):
     @property
     def ok(self) -> bool:
         return self.value is not None
+
+    @property
+    def unscored_reason(self) -> str | None:
+        """`why_unscored.detail` (the older free-text field)."""
+        return None if self.why_unscored is None else self.why_unscored.detail
 
 
 @dataclass(frozen=True)

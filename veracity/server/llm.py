@@ -91,17 +91,17 @@ class JudgeService:
         from veracity.judges.llm import PointwiseJudge
 
         options: dict[str, Any] = {"rubric": rubric} if rubric else {}
-        judge = PointwiseJudge(await self.client(model), scale=scale, method=method, **options)  # type: ignore[arg-type]
+        judge = PointwiseJudge(await self.client(model), scale=scale, method=method, on_provider_error="raise", **options)  # type: ignore[arg-type]
         return await judge.ascore(question, answer, reference)
 
     async def compare(self, question: str, a: str, b: str, *, model: str | None, method: str, allow_tie: bool) -> Preference:
         from veracity.judges.llm import PairwiseJudge
 
-        judge = PairwiseJudge(await self.client(model), method=method, allow_tie=allow_tie)  # type: ignore[arg-type]
+        judge = PairwiseJudge(await self.client(model), method=method, allow_tie=allow_tie, on_provider_error="raise")  # type: ignore[arg-type]
         return await judge.acompare(question, a, b)
 
     async def rank(self, question: str, answers: Sequence[str], *, model: str | None, method: str, allow_tie: bool) -> Ranking:
         from veracity.judges.llm import PairwiseJudge, arank
 
-        judge = PairwiseJudge(await self.client(model), method=method, allow_tie=allow_tie)  # type: ignore[arg-type]
+        judge = PairwiseJudge(await self.client(model), method=method, allow_tie=allow_tie, on_provider_error="raise")  # type: ignore[arg-type]
         return await arank(question, answers, judge)

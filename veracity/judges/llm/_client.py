@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from veracity.llm.errors import LLMError
 from veracity.llm.types import Completion
+from veracity.unscored import Unscored
 
 T = TypeVar("T")
 
@@ -28,6 +30,24 @@ class CompletionClient(Protocol):
         prompt_version: str,
         seed: int | None = None,
     ) -> list[Completion]: ...
+
+
+OnProviderError = Literal["unscored", "raise"]
+"""What a judge does when its LLM call fails after the client's retries: return an unscored result
+(reason ``provider_error``, or ``not_configured`` for `LLMUnavailable`; the library's policy), or
+re-raise the `LLMError` (the HTTP server does, to answer 502/503/504)."""
+
+
+async def complete_or_unscored(
+    client: CompletionClient, messages: list[dict[str, str]], on_error: OnProviderError, **params: Any
+) -> list[Completion] | Unscored:
+    """`client.acomplete(messages, **params)`, or the `Unscored` its `LLMError` stands for."""
+    try:
+        return await client.acomplete(messages, **params)
+    except LLMError as exc:
+        if on_error == "raise":
+            raise
+        return Unscored.of_error(exc)
 
 
 def resolve_client(model: str | CompletionClient) -> CompletionClient:

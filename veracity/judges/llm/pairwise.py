@@ -11,8 +11,10 @@ The methods then combine them:
 * ``ppl``: keep the verdict of the order whose whole output has the lower perplexity.
 * ``baseline``: accept a verdict only when both orders agree, else "tie".
 
-A pair where either order cannot be read gets ``outcome=None`` and an ``unscored_reason``; it is never
-passed off as a tie. An LLM call that fails after the client's retries raises the client's `LLMError`.
+A pair where either order cannot be read gets no outcome and a `why_unscored`; it is never
+passed off as a tie. An LLM call that fails after the client's retries makes its order unscored with
+reason ``provider_error`` (``not_configured`` when the model cannot be used), or raises with
+``on_provider_error="raise"`` (`veracity.unscored` has the policy).
 """
 
 from __future__ import annotations
@@ -21,10 +23,18 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from veracity.judges.llm._client import CompletionClient, model_name, resolve_client, run_sync
+from veracity.judges.llm._client import (
+    CompletionClient,
+    OnProviderError,
+    complete_or_unscored,
+    model_name,
+    resolve_client,
+    run_sync,
+)
 from veracity.judges.llm.rating_tokens import label_distribution, parse_label, perplexity, sample_distribution
 from veracity.judges.llm.types import OrderJudgement, Outcome, PairwiseMethod, Preference
 from veracity.prompts import load_prompt
+from veracity.unscored import Unscored
 
 __all__ = ["PairwiseJudge", "combine_orders", "most_likely"]
 
@@ -68,9 +78,14 @@ def combine_orders(
     )
     if len(per_order) != 2:
         raise ValueError("a preference needs exactly two orders")
-    broken = [f"order {o.order}: {o.unscored_reason}" for o in per_order if o.unscored_reason or o.verdict is None]
+    broken = [
+        (o.why_unscored or Unscored(reason="unparseable_output", detail="no verdict"), o.order)
+        for o in per_order
+        if o.why_unscored is not None or o.verdict is None
+    ]
     if broken:
-        return Preference(outcome=None, unscored_reason="; ".join(broken), **common)
+        detail = "; ".join(f"order {order}: {why.detail}" for why, order in broken)
+        return Preference.unscored(Unscored.combine([why for why, _ in broken], detail), **common)
     ab, ba = per_order
     margin = tie_margin if allow_tie else 0.0
     averaged = _average(ab.probabilities, ba.probabilities)
@@ -108,6 +123,7 @@ class PairwiseJudge:
         max_tokens: int = 16,
         prompt_version: str | int = "latest",
         seed: int | None = None,
+        on_provider_error: OnProviderError = "unscored",
     ) -> None:
         if method not in ("likelihood", "ppl", "baseline"):
             raise ValueError(f"unknown pairwise method {method!r}")
@@ -119,6 +135,7 @@ class PairwiseJudge:
         self.top_logprobs, self.max_tokens, self.seed = top_logprobs, max_tokens, seed
         self.prompt = load_prompt("pairwise", prompt_version)
         self.labels = ["A", "B", "C"] if allow_tie else ["A", "B"]
+        self.on_provider_error = on_provider_error
         self._provider_logprobs = True  # set False once the provider answers without logprobs
 
     def messages(self, question: str, first: str, second: str) -> list[dict[str, str]]:
@@ -131,8 +148,8 @@ class PairwiseJudge:
         self, order: Literal["AB", "BA"], labels: dict[str, float] | None, raw: list[str], **extra
     ) -> OrderJudgement:
         if labels is None:
-            reason = f"no 'Output: [X]' with X in {'/'.join(self.labels)} in the output"
-            return OrderJudgement(order=order, raw=raw, unscored_reason=reason, **extra)
+            why = Unscored(reason="unparseable_output", detail=f"no 'Output: [X]' with X in {'/'.join(self.labels)} in the output")
+            return OrderJudgement(order=order, raw=raw, why_unscored=why, **extra)
         probs = {_TO_OUTCOME[label]: p for label, p in labels.items()}
         if order == "BA":
             probs = {_SWAP[o]: p for o, p in probs.items()}
@@ -145,11 +162,14 @@ class PairwiseJudge:
         messages = self.messages(question, first, second)
         use_logprobs = self._provider_logprobs
         if use_logprobs or self.method == "baseline":
-            (greedy,) = await self.client.acomplete(
-                messages, temperature=0.0, max_tokens=self.max_tokens, logprobs=use_logprobs,
-                top_logprobs=self.top_logprobs if use_logprobs else 0, n=1,
+            replies = await complete_or_unscored(
+                self.client, messages, self.on_provider_error, temperature=0.0, max_tokens=self.max_tokens,
+                logprobs=use_logprobs, top_logprobs=self.top_logprobs if use_logprobs else 0, n=1,
                 prompt_version=self.prompt.version, seed=self.seed,
             )  # fmt: skip
+            if isinstance(replies, Unscored):
+                return OrderJudgement(order=order, why_unscored=replies)
+            (greedy,) = replies
             if use_logprobs and greedy.logprobs is not None:
                 labels = label_distribution(greedy.logprobs, self.labels)
                 ppl = perplexity(greedy.logprobs)
@@ -159,10 +179,12 @@ class PairwiseJudge:
             if self.method == "baseline":  # the baseline needs only each order's written verdict
                 label = parse_label(greedy.text, self.labels)
                 return self._order(order, {label: 1.0} if label else None, [greedy.text], source="text")
-        samples = await self.client.acomplete(
-            messages, temperature=self.sample_temperature, max_tokens=self.max_tokens, n=self.n_samples,
-            prompt_version=self.prompt.version, seed=self.seed,
+        samples = await complete_or_unscored(
+            self.client, messages, self.on_provider_error, temperature=self.sample_temperature,
+            max_tokens=self.max_tokens, n=self.n_samples, prompt_version=self.prompt.version, seed=self.seed,
         )  # fmt: skip
+        if isinstance(samples, Unscored):
+            return OrderJudgement(order=order, why_unscored=samples)
         raw = [c.text for c in samples]
         labels = sample_distribution([parse_label(text, self.labels) for text in raw])
         return self._order(order, labels, raw, source="samples", n_samples=len(raw))

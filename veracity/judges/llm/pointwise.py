@@ -10,8 +10,10 @@ Methods (all on P(s), the judge's probability of rating s, renormalised over val
 P(s) comes from the top logprobs at the rating token for scales 5 and 10. For scale 100 (a rating of
 several tokens), or when the provider returns no logprobs, `geval`/`distribution` estimate P(s) from
 `n_samples` sampled outputs and the `Score` says so (``source="samples"``); `argmax` then parses the
-greedy output (``source="text"``). Unparseable output gives ``Score(value=None, unscored_reason=...)``;
-an LLM call that fails after the client's retries raises the client's `LLMError`.
+greedy output (``source="text"``). Unparseable output gives ``Score(value=None)`` with `why_unscored`
+reason ``unparseable_output``; an LLM call that fails after the client's retries gives reason
+``provider_error`` (``not_configured`` when the model cannot be used), or raises with
+``on_provider_error="raise"`` (`veracity.unscored` has the policy).
 """
 
 from __future__ import annotations
@@ -23,10 +25,18 @@ from typing import Literal
 
 import numpy as np
 
-from veracity.judges.llm._client import CompletionClient, model_name, resolve_client, run_sync
+from veracity.judges.llm._client import (
+    CompletionClient,
+    OnProviderError,
+    complete_or_unscored,
+    model_name,
+    resolve_client,
+    run_sync,
+)
 from veracity.judges.llm.rating_tokens import label_distribution, parse_label, sample_distribution
 from veracity.judges.llm.types import PointwiseMethod, Score
 from veracity.prompts import load_prompt
+from veracity.unscored import Unscored
 
 __all__ = ["DEFAULT_RUBRIC", "PointwiseJudge", "argmax_score", "distribution_score", "geval_score", "score_value"]
 
@@ -99,6 +109,7 @@ class PointwiseJudge:
         prompt_version: str | int = "latest",
         seed: int | None = None,
         prompt: str = "pointwise",
+        on_provider_error: OnProviderError = "unscored",
     ) -> None:
         """`prompt`/`prompt_version`: the prompt file under `veracity/prompts/` ("pointwise", or
         "pointwise_confidence" to have the judge also write "Confidence: [0-100]" after the score, read
@@ -116,6 +127,7 @@ class PointwiseJudge:
         self.top_logprobs, self.max_tokens, self.seed = top_logprobs, max_tokens, seed
         self.prompt = load_prompt(prompt, prompt_version)
         self.labels = [str(s) for s in range(1, scale + 1)]
+        self.on_provider_error = on_provider_error
         self._provider_logprobs = True  # set False once the provider answers without logprobs
 
     def messages(self, question: str, answer: str, reference: str | None = None) -> list[dict[str, str]]:
@@ -133,9 +145,10 @@ class PointwiseJudge:
             model=model_name(self.client), prompt_version=self.prompt.version,
         )  # fmt: skip
 
-    def _unscored(self, reason: str, raw: list[str]) -> Score:
+    def _unscored(self, why: Unscored | str, raw: list[str]) -> Score:
+        why = why if isinstance(why, Unscored) else Unscored(reason="unparseable_output", detail=why)
         return Score(
-            value=None, unscored_reason=reason, raw=raw, method=self.method, scale=self.scale,
+            value=None, why_unscored=why, raw=raw, method=self.method, scale=self.scale,
             model=model_name(self.client), prompt_version=self.prompt.version,
         )  # fmt: skip
 
@@ -144,11 +157,14 @@ class PointwiseJudge:
         messages = self.messages(question, answer, reference)
         use_logprobs = self.scale in _LOGPROB_SCALES and self._provider_logprobs
         if use_logprobs or self.method == "argmax":
-            (greedy,) = await self.client.acomplete(
-                messages, temperature=0.0, max_tokens=self.max_tokens, logprobs=use_logprobs,
-                top_logprobs=self.top_logprobs if use_logprobs else 0, n=1,
+            replies = await complete_or_unscored(
+                self.client, messages, self.on_provider_error, temperature=0.0, max_tokens=self.max_tokens,
+                logprobs=use_logprobs, top_logprobs=self.top_logprobs if use_logprobs else 0, n=1,
                 prompt_version=self.prompt.version, seed=self.seed,
             )  # fmt: skip
+            if isinstance(replies, Unscored):
+                return self._unscored(replies, [])
+            (greedy,) = replies
             if use_logprobs and greedy.logprobs is not None:
                 dist = label_distribution(greedy.logprobs, self.labels)
                 if dist is None:
@@ -161,10 +177,12 @@ class PointwiseJudge:
                 if label is None:
                     return self._unscored(f"no 'Score: [X]' with X in 1..{self.scale} in the output", [greedy.text])
                 return self._score({label: 1.0}, [greedy.text], "text")
-        samples = await self.client.acomplete(
-            messages, temperature=self.sample_temperature, max_tokens=self.max_tokens, n=self.n_samples,
-            prompt_version=self.prompt.version, seed=self.seed,
+        samples = await complete_or_unscored(
+            self.client, messages, self.on_provider_error, temperature=self.sample_temperature,
+            max_tokens=self.max_tokens, n=self.n_samples, prompt_version=self.prompt.version, seed=self.seed,
         )  # fmt: skip
+        if isinstance(samples, Unscored):
+            return self._unscored(samples, [])
         raw = [c.text for c in samples]
         dist = sample_distribution([parse_label(text, self.labels) for text in raw])
         if dist is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from veracity._model import FrozenModel as _Frozen
+from veracity.unscored import Unscorable, Unscored
 
 Outcome = Literal["A", "B", "tie"]
 """A pairwise verdict, always in the caller's frame: "A" = the first answer given to `compare`."""
@@ -17,15 +18,14 @@ Source = Literal["logprobs", "samples", "text"]
 """Where a distribution came from: the rating token's top logprobs, n sampled outputs, or one parsed text."""
 
 
-class Score(_Frozen):
-    """One pointwise judgement. `value` is None exactly when `unscored_reason` says why; never NaN."""
+class Score(Unscorable):
+    """One pointwise judgement. `value` is None exactly when `why_unscored` says why; never NaN."""
 
     value: float | None
     distribution: dict[int, float] = Field(default_factory=dict)
     """P(rating) over the valid ratings 1..scale that received mass, renormalised to sum to 1."""
     raw: list[str] = Field(default_factory=list)
     """The judge's output text(s): one greedy output, or every sample."""
-    unscored_reason: str | None = None
     method: PointwiseMethod = "distribution"
     scale: int = 5
     source: Source | None = None
@@ -36,12 +36,12 @@ class Score(_Frozen):
 
     @model_validator(mode="after")
     def _value_xor_reason(self) -> Score:
-        if (self.value is None) == (self.unscored_reason is None):
-            raise ValueError("a Score has either a value or an unscored_reason")
+        if (self.value is None) == (self.why_unscored is None):
+            raise ValueError("a Score has either a value or a reason it is unscored (why_unscored)")
         return self
 
 
-class OrderJudgement(_Frozen):
+class OrderJudgement(Unscorable):
     """The judge's reading of one presentation order, mapped back to the caller's frame."""
 
     order: Literal["AB", "BA"]
@@ -54,11 +54,10 @@ class OrderJudgement(_Frozen):
     source: Source | None = None
     n_samples: int = 0
     raw: list[str] = Field(default_factory=list)
-    unscored_reason: str | None = None
 
 
-class Preference(_Frozen):
-    """One pairwise judgement from both orders. `outcome` is None exactly when `unscored_reason` is set.
+class Preference(Unscorable):
+    """One pairwise judgement from both orders. `outcome` is None exactly when `why_unscored` is set.
 
     An unjudgeable pair is never reported as a tie: a tie is a judgement, "could not judge" is not.
     """
@@ -69,7 +68,6 @@ class Preference(_Frozen):
     per_order: list[OrderJudgement] = Field(default_factory=list)
     method: PairwiseMethod = "likelihood"
     allow_tie: bool = True
-    unscored_reason: str | None = None
     note: str | None = None
     """A fallback the method had to take, e.g. `ppl` without logprobs."""
     model: str = ""
@@ -77,9 +75,14 @@ class Preference(_Frozen):
 
     @model_validator(mode="after")
     def _outcome_xor_reason(self) -> Preference:
-        if (self.outcome is None) == (self.unscored_reason is None):
-            raise ValueError("a Preference has either an outcome or an unscored_reason")
+        if (self.outcome is None) == (self.why_unscored is None):
+            raise ValueError("a Preference has either an outcome or a reason it is unscored (why_unscored)")
         return self
+
+    @classmethod
+    def unscored(cls, why: Unscored, **fields: Any) -> Preference:
+        """A pair that could not be judged, and why."""
+        return cls(outcome=None, why_unscored=why, **fields)
 
 
 class PairResult(_Frozen):
