@@ -1,5 +1,7 @@
 """veracity: claim-level fact checking with calibrated verdicts and the evidence that decided them."""
 
+from typing import TYPE_CHECKING
+
 from veracity.errors import (
     EmptyInputError,
     IndexNotFoundError,
@@ -8,6 +10,10 @@ from veracity.errors import (
     VeracityError,
 )
 from veracity.types import Claim, ClaimResult, Document, Evidence, Passage, Report, Summary, Verdict
+
+if TYPE_CHECKING:
+    from veracity.attribution.rag import RAGReport
+    from veracity.pipeline import FactChecker
 
 __version__ = "0.1.0"
 
@@ -22,6 +28,7 @@ __all__ = [
     "InputFormatError",
     "ModelNotAvailableError",
     "Passage",
+    "RAGReport",
     "Report",
     "Summary",
     "VeracityError",
@@ -29,10 +36,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # FactChecker pulls in torch and spaCy: import it only when asked for.
+def __getattr__(name: str) -> object:
+    # FactChecker pulls in torch and spaCy, RAGReport the attribution metrics: import them only when asked for.
     if name == "FactChecker":
         from veracity.pipeline import FactChecker
 
         return FactChecker
+    if name == "RAGReport":
+        from veracity.attribution.rag import RAGReport
+
+        return RAGReport
     raise AttributeError(name)

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from veracity.errors import EmptyInputError, InputFormatError, InvalidArgumentError, ModelNotAvailableError, VeracityError
+from veracity.errors import (
+    ApiError,
+    EmptyInputError,
+    InputFormatError,
+    InvalidArgumentError,
+    ModelNotAvailableError,
+    VeracityError,
+)
 from veracity.inputs import kind
 from veracity.provenance import RunSpec
 from veracity.types import Claim, Document, Passage, Report
@@ -33,17 +40,6 @@ __all__ = ["ApiError", "AsyncClient", "Client", "ServerBusyError"]
 M = TypeVar("M", bound=BaseModel)
 ContextLike = str | Document | Passage | Mapping[str, Any]
 DEFAULT_URL = "http://127.0.0.1:8000"
-
-
-class ApiError(VeracityError):
-    """An error answer from the server: HTTP `status`, stable `code`, `message` and `request_id`."""
-
-    def __init__(self, status: int, code: str, message: str, request_id: str | None = None) -> None:
-        super().__init__(f"{code}: {message} (HTTP {status}, request {request_id})")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
 
 
 class ServerBusyError(ApiError):

@@ -4,6 +4,7 @@ evidence spans, and compute answer-level metrics (FActScore, F1@K, faithfulness)
 from veracity.attribution.alce import CitationScores, SentenceCitation, citation_scores
 from veracity.attribution.citations import CitedSentence, parse_citations
 from veracity.attribution.metrics import AnswerMetrics, answer_metrics
+from veracity.attribution.rag import RAGReport
 from veracity.attribution.scores import attribution_score
 from veracity.attribution.spans import evidence_span
 
@@ -11,6 +12,7 @@ __all__ = [
     "AnswerMetrics",
     "CitationScores",
     "CitedSentence",
+    "RAGReport",
     "SentenceCitation",
     "answer_metrics",
     "attribution_score",

@@ -72,7 +72,7 @@ class Runtime:
             return self.engine
         if self.status == "failed":
             raise ApiError(503, "load_failed", f"the models failed to load: {self.error}")
-        raise ApiError(503, "not_ready", "the models are still loading; retry shortly", {"Retry-After": "2"})
+        raise ApiError(503, "not_ready", "the models are still loading; retry shortly", headers={"Retry-After": "2"})
 
     async def work(self, func: Callable[..., T], *args: object) -> T:
         """`func(*args)` on a model worker thread, or 429 when the queue is full."""
@@ -88,7 +88,7 @@ class Runtime:
         except Overloaded as busy:
             self.metrics.rejected.labels(pool).inc()
             raise ApiError(
-                429, "overloaded", f"server busy; retry after {busy.retry_after} s", {"Retry-After": str(busy.retry_after)}
+                429, "overloaded", f"server busy; retry after {busy.retry_after} s", headers={"Retry-After": str(busy.retry_after)}
             ) from None
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veracity.claims.protocol import InvalidInputTypeError, UnknownComponentError
 from veracity.errors import (
+    ApiError,
     EmptyInputError,
     IndexNotFoundError,
     InputFormatError,
@@ -50,17 +51,6 @@ _HTTP_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error with its HTTP status, stable code, message and any extra headers."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-
-
 def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
@@ -86,8 +76,8 @@ def from_veracity_error(err: VeracityError) -> ApiError:
         headers["Retry-After"] = str(max(1, round(err.retry_after or 1)))
     for cls, status, code in _VERACITY_ERRORS:
         if isinstance(err, cls):
-            return ApiError(status, code, str(err) or cls.__name__, headers)
-    return ApiError(400, "bad_request", str(err), headers)
+            return ApiError(status, code, str(err) or cls.__name__, headers=headers)
+    return ApiError(400, "bad_request", str(err), headers=headers)
 
 
 def _validation_details(err: RequestValidationError) -> list[dict[str, Any]]:
