@@ -23,3 +23,17 @@ def test_judges_names_resolve_lazily() -> None:
     assert judges.PointwiseJudge.__name__ == "PointwiseJudge"
     with pytest.raises(AttributeError):
         judges.NoSuchJudge  # noqa: B018
+
+
+def test_judge_confidence_does_not_import_evaluation() -> None:
+    code = "import sys, veracity.judges.confidence; print(','.join(m for m in sys.modules if m.startswith('veracity.evaluation')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "", f"`import veracity.judges.confidence` loaded {out.stdout.strip()}"
+
+
+def test_evaluation_metrics_re_exports_the_runtime_metric() -> None:
+    from veracity.evaluation.metrics import expected_calibration_error
+    from veracity.metrics_core import expected_calibration_error as runtime
+
+    assert expected_calibration_error is runtime
+    assert runtime([0, 1, 1, 0], [0.1, 0.9, 0.6, 0.4]) == pytest.approx(0.25)

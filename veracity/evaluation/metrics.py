@@ -7,25 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from veracity.metrics_core import binary_labels as _as_labels
+from veracity.metrics_core import expected_calibration_error
+from veracity.metrics_core import finite_scores as _as_scores
+
 __all__ = ["balanced_accuracy", "expected_calibration_error", "roc_auc"]
-
-
-def _as_labels(y: Sequence[int], name: str) -> NDArray[np.int64]:
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    if arr.size and not np.isin(arr, (0, 1)).all():
-        raise ValueError(f"{name} must contain only 0 and 1")
-    return arr.astype(np.int64)
-
-
-def _as_scores(s: Sequence[float], name: str, n: int) -> NDArray[np.float64]:
-    arr = np.asarray(s, dtype=np.float64)
-    if arr.shape != (n,):
-        raise ValueError(f"{name} has shape {arr.shape}, expected ({n},)")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
 
 
 def balanced_accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
@@ -71,29 +57,3 @@ def roc_auc(y_true: Sequence[int], scores: Sequence[float]) -> float | None:
     ranks = _average_ranks(s)
     u = float(ranks[t == 1].sum()) - n_pos * (n_pos + 1) / 2.0
     return u / (n_pos * n_neg)
-
-
-def expected_calibration_error(
-    y_true: Sequence[int], probs: Sequence[float], n_bins: int = 10
-) -> float:
-    """Expected calibration error of ``probs`` = predicted P(label == 1).
-
-    ``n_bins`` equal-width bins over [0, 1] (the last bin includes 1.0). In each
-    non-empty bin, accuracy is the observed fraction of label 1 and confidence the
-    mean predicted probability; ECE is the sample-weighted mean of
-    ``|accuracy - confidence|``.
-    """
-    if n_bins < 1:
-        raise ValueError("n_bins must be >= 1")
-    t = _as_labels(y_true, "y_true")
-    p = _as_scores(probs, "probs", t.size)
-    if t.size == 0:
-        raise ValueError("expected_calibration_error needs at least one example")
-    if (p < 0).any() or (p > 1).any():
-        raise ValueError("probs must lie in [0, 1]")
-    bins = np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
-    ece = 0.0
-    for b in np.unique(bins):
-        mask = bins == b
-        ece += mask.mean() * abs(float(t[mask].mean()) - float(p[mask].mean()))
-    return float(ece)

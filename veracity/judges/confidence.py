@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from veracity.evaluation.metrics import expected_calibration_error
+from veracity.metrics_core import expected_calibration_error
 
 __all__ = ["Bin", "compare_confidence", "parse_verbalized_confidence", "reliability_diagram", "token_confidence"]
 
