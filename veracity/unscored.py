@@ -25,7 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import Field, computed_field, model_validator
+
+from veracity._model import FrozenModel as _Frozen
 
 __all__ = ["UNSCORED_REASONS", "Fallback", "Unscorable", "Unscored", "UnscoredReason"]
 
@@ -41,10 +43,6 @@ UnscoredReason = Literal[
 ]
 UNSCORED_REASONS: tuple[UnscoredReason, ...] = get_args(UnscoredReason)
 """In order of precedence: `Unscored.combine` keeps the first reason present among its parts."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Unscored(_Frozen):

@@ -22,8 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from veracity._model import FrozenModel
 from veracity.attribution.citations import CitedSentence, cited_indices, parse_citations
 from veracity.claims.filters import uncheckable_text
 from veracity.errors import EmptyInputError, InputFormatError, InvalidArgumentError
@@ -39,15 +38,13 @@ _PERSONAL = frozenset({"i", "i'm", "i've", "i'd", "we", "we're", "we've", "you",
 Status = Literal["supported", "unsupported", "no_citation", "out_of_range"]
 
 
-class SentenceCitation(BaseModel):
+class SentenceCitation(FrozenModel):
     """How one sentence's citations fared.
 
     `counted`: the passage indices ALCE counts for it (first `at_most_citations`, repeats kept;
     empty with no citation or an id out of range). `relevant`: one flag per counted citation.
     `citation_needed`: it cites nothing yet makes a checkable statement.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentence: CitedSentence
     status: Status
@@ -57,10 +54,8 @@ class SentenceCitation(BaseModel):
     citation_needed: bool
 
 
-class CitationScores(BaseModel):
+class CitationScores(FrozenModel):
     """ALCE citation recall and precision of one answer, with the detail per sentence."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     recall: float
     precision: float

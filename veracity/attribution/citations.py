@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict
-
+from veracity._model import FrozenModel
 from veracity.attribution.sentences import sentence_spans
 from veracity.errors import InvalidArgumentError
 from veracity.inputs import kind, require_sequence
@@ -25,7 +24,7 @@ _ID_LIKE = re.compile(r"[A-Za-z_][\w.:/#-]*")
 _MAX_RANGE = 100
 
 
-class CitedSentence(BaseModel):
+class CitedSentence(FrozenModel):
     """One sentence of an answer with the passages it cites.
 
     `text`: the sentence with its markers removed and whitespace tidied (what gets verified).
@@ -33,8 +32,6 @@ class CitedSentence(BaseModel):
     `citations`: 0-based passage indices in marker order, without repeats.
     `markers`: the raw markers as written. `out_of_range`: ids that name no supplied passage.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str
     start: int

@@ -21,15 +21,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
+from veracity._model import FrozenModel
 from veracity.types import ClaimResult, Report
 
 
-class AnswerMetrics(BaseModel):
+class AnswerMetrics(FrozenModel):
     """Metrics of one answer (see the module doc for each formula)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     n_claims: int
     n_scored: int

@@ -11,8 +11,9 @@ import logging
 import re
 import unicodedata
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from veracity._model import FrozenModel
 from veracity.claims.protocol import ClaimExtractor
 from veracity.types import Claim
 
@@ -27,13 +28,11 @@ DEFAULT_MAX_SENTENCE_CHARS = 2_000
 _WORD = re.compile(r"\w+")
 
 
-class ClaimLimits(BaseModel):
+class ClaimLimits(FrozenModel):
     """`max_per_sentence` / `max_per_text`: claims kept (in order of position) per sentence and per text.
     `near_duplicate`: word-set Jaccard similarity at or above which a claim repeats an earlier one
     (1.0 folds exact repeats only). `max_sentence_chars`: a longer run of text without a sentence end is
     parsed in pieces of about this size, so that parsing time grows linearly with the text."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_per_sentence: int = Field(default=DEFAULT_MAX_PER_SENTENCE, ge=1)
     max_per_text: int = Field(default=DEFAULT_MAX_PER_TEXT, ge=1)

@@ -7,8 +7,9 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.registry import Registry, UnknownComponentError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from veracity._model import FrozenModel
 from veracity.types import Claim, SkippedSentence
 from veracity.unscored import Fallback
 
@@ -31,10 +32,8 @@ class ClaimExtractor(Protocol):
     def extract(self, text: str) -> list[Claim]: ...
 
 
-class Extraction(BaseModel):
+class Extraction(FrozenModel):
     """An extractor's claims and the sentences it skipped (each with a reason)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     claims: list[Claim]
     skipped: list[SkippedSentence] = Field(default_factory=list)

@@ -18,8 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from veracity._model import FrozenModel
 from veracity.judges.llm._client import run_sync
 from veracity.judges.llm.pairwise import PairwiseJudge, most_likely
 from veracity.judges.llm.types import Outcome, Preference
@@ -31,19 +30,15 @@ __all__ = ["PairwiseJudgePanel", "PanelAgreement", "PanelPreference", "aggregate
 Aggregation = Literal["mean", "majority"]
 
 
-class PanelPreference(BaseModel):
+class PanelPreference(FrozenModel):
     """The panel's verdict (`preference`, usable wherever a `Preference` is) and each member's."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     preference: Preference
     members: list[Preference]
 
 
-class PanelAgreement(BaseModel):
+class PanelAgreement(FrozenModel):
     """How much the members agree with each other over many pairs (None where undefined)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     fleiss_kappa: float | None
     """Over the pairs every member judged."""

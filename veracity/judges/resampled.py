@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from veracity.judges.llm._client import CompletionClient, model_name, resolve_client, run_sync
 from veracity.judges.llm.pointwise import PointwiseJudge
@@ -41,8 +41,6 @@ _VARIANT = re.compile(r"^### variant (\d+)[ \t]*$", re.M)
 
 class ResampledScore(Unscorable):
     """The mean of k resampled scores with its spread and a Student-t interval; None where undefined."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     mean: float | None
     std: float | None

@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from pydantic import BaseModel, ConfigDict
+from veracity._model import FrozenModel
 
 __all__ = ["Prompt", "PromptNotFoundError", "available_prompts", "available_versions", "load_prompt"]
 
@@ -41,10 +41,8 @@ class PromptNotFoundError(LookupError):
     """No prompt file for that name or version, or its header does not match its path."""
 
 
-class Prompt(BaseModel):
+class Prompt(FrozenModel):
     """One versioned prompt template."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     version: str

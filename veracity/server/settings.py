@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 
+from veracity._model import FrozenModel
 from veracity.claims.limits import DEFAULT_MAX_PER_SENTENCE, DEFAULT_MAX_PER_TEXT, ClaimLimits
 from veracity.errors import VeracityError
 
@@ -16,7 +17,7 @@ TOKEN_ENV = "VERACITY_API_TOKEN"
 MIN_TOKEN_CHARS = 8
 
 
-class Settings(BaseModel):
+class Settings(FrozenModel):
     """Everything `create_app` needs. Limits bound request sizes, concurrency and the work queue.
 
     `token`: bearer token every request but `/healthz` and `/readyz` must carry (None: no auth).
@@ -32,8 +33,6 @@ class Settings(BaseModel):
     `time_budget_exceeded`. `max_evidence`: evidence passages listed per verdict in a response.
     `max_claims_per_sentence` / `max_claims_per_text`: claims checked per request (`ClaimLimits`).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
