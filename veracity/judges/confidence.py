@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
+from veracity._model import FrozenModel
 from veracity.metrics_core import expected_calibration_error
 
 __all__ = ["Bin", "compare_confidence", "parse_verbalized_confidence", "reliability_diagram", "token_confidence"]
@@ -29,10 +29,8 @@ __all__ = ["Bin", "compare_confidence", "parse_verbalized_confidence", "reliabil
 _CONFIDENCE = re.compile(r"confidence\s*[:=]?\s*\[?\s*(\d+(?:\.\d+)?)\s*(%?)", re.I)
 
 
-class Bin(BaseModel):
+class Bin(FrozenModel):
     """One bin of a reliability diagram."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     low: float
     high: float
