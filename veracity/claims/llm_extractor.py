@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field
 from veracity.claims.checkworthiness import match_rule
 from veracity.claims.filters import uncheckable_text
 from veracity.claims.protocol import ClaimExtractor, Extraction, check_text, extract_all, get_extractor, register_extractor
+from veracity.text.sentences import sentence_spans
 from veracity.text.words import STOPWORDS
 from veracity.llm.loop import run_sync
 from veracity.prompts import load_prompt
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "local/smollm2"
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*")
 _REASONS: frozenset[str] = frozenset(get_args(SkipReason))
 
 
@@ -85,19 +85,9 @@ def _content(words: Sequence[str]) -> set[str]:
 
 
 def text_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of `text`: split after . ! ? and at line breaks, surrounding whitespace left out."""
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        chunk = text[s:e]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            out.append((s + lead, s + lead + len(chunk.strip())))
-    return out
+    """Sentence spans of `text`: split after . ! ? and at line breaks, surrounding whitespace left out
+    (the shared splitter's ``"punctuation"`` style with `lines=True`, `veracity.text.sentences`)."""
+    return sentence_spans(text, style="punctuation", lines=True)
 
 
 def _best_window(words: list[_Word], claim: Counter[str], content: set[str]) -> tuple[float, int, int]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+from veracity.text.sentences import sentence_spans as _sentence_spans
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,9 @@ class Window:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of `text` (whitespace between them left out)."""
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    """Character spans of the sentences of `text` (whitespace between them left out): the shared
+    splitter's ``"punctuation"`` style (`veracity.text.sentences`)."""
+    return _sentence_spans(text, style="punctuation")
 
 
 def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from veracity.retrieval.errors import InvalidArgumentError
-from veracity.retrieval.sentences import sentence_spans
+from veracity.text.sentences import sentence_spans
 from veracity.types import Document, Passage
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
