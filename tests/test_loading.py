@@ -77,3 +77,37 @@ def test_judge_is_built_on_first_use_and_its_model_shared() -> None:
         thread.join()
     assert all(j is judges[0] for j in judges) and isinstance(judges[0], NLIJudge)
     assert second.judge is not first.judge and second.judge.loaded is first.judge.loaded
+
+
+@pytest.mark.model
+def test_spacy_loads_without_torch_and_torch_still_imports_after() -> None:
+    code = (
+        "import sys\n"
+        "from veracity.claims.spacy_nlp import load_nlp\n"
+        "deps = [t.dep_ for t in load_nlp()('The cat sat on the mat.')]\n"
+        "before = 'torch' in sys.modules\n"
+        "import torch\n"
+        "print(before, deps[1], torch.tensor([1]).item())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "False nsubj 1"
+
+
+@pytest.mark.model
+def test_default_verifier_opens_a_remembered_export_without_torch(tmp_path) -> None:
+    import os
+
+    code = (
+        "import sys\n"
+        "from veracity.judges.nli import NLIJudge\n"
+        "judge = NLIJudge()\n"
+        "scores = judge.predict(['The cat sat on the mat. ' * 80, 'Paris is the capital of France.'], ['A cat sat.', 'Paris is in Germany.'])\n"
+        "print(type(judge.loaded).__name__, 'torch' in sys.modules, 'transformers' in sys.modules, *(round(s.entailment, 5) for s in scores))\n"
+    )
+    env = dict(os.environ, VERACITY_CACHE_DIR=str(tmp_path), HF_HUB_OFFLINE="1")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env, check=True) for _ in range(2)]
+    first, second = (r.stdout.split() for r in runs)
+    assert first[:3] == ["OnnxClassifierBackend", "True", "True"]  # exported with torch, then remembered
+    assert second[:3] == ["OnnxClassifierBackend", "False", "False"]
+    assert first[3:] == second[3:]  # the same scores
+    assert len(list((tmp_path / "onnx" / "light").glob("*.json"))) == 1

@@ -11,28 +11,24 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import torch
-from transformers import (
-    AutoConfig,
-    AutoModelForSeq2SeqLM,
-    AutoModelForSequenceClassification,
-    AutoTokenizer,
-    PretrainedConfig,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-)
+from typing import TYPE_CHECKING
 
 from veracity.errors import ModelNotAvailableError, VeracityError
 from veracity.loading import load_once
 from veracity.judges.onnx_backend import (
     OnnxClassifierBackend,
+    load_remembered,
     onnx_or_torch,
     onnxruntime_available,
+    pick_columns,
+    remember,
     set_default_threads,
     source_files,
 )
 from veracity.judges.verifier_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_verifier, read_model_metadata
+
+if TYPE_CHECKING:  # torch and transformers are imported where a model is loaded or run on torch
+    from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 Probabilities = tuple[float, float, float]  # entailment, neutral, contradiction
@@ -74,23 +70,18 @@ class ClassifierBackend:
     def __post_init__(self) -> None:
         self.entailment, self.neutral, self.contradiction = label_columns(self.model.config.id2label)
 
-    @torch.inference_mode()
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> list[Probabilities]:
+        import torch
+
         batch = self.tokenizer(
             premises, hypotheses, truncation="only_first", max_length=self.max_length, padding=True, return_tensors="pt"
         )
-        rows = self.model(**batch).logits.float().softmax(-1).tolist()
+        with torch.inference_mode():
+            rows = self.model(**batch).logits.float().softmax(-1).tolist()
         return [self._columns(row) for row in rows]
 
     def _columns(self, row: list[float]) -> Probabilities:
-        entail = row[self.entailment]
-        if self.neutral is None and self.contradiction is None:
-            # Two-label model: "not entailed" cannot be split, so it is reported as neutral.
-            return entail, 1.0 - entail, 0.0
-        neutral = row[self.neutral] if self.neutral is not None else 0.0
-        contra = row[self.contradiction] if self.contradiction is not None else 0.0
-        total = entail + neutral + contra
-        return entail / total, neutral / total, contra / total
+        return pick_columns(row, self.entailment, self.neutral, self.contradiction)
 
 
 @dataclass
@@ -109,8 +100,15 @@ class Seq2SeqBackend:
             raise ModelNotAvailableError(f"{self.name}: the tokenizer has no single tokens for '0' and '1'")
         self.zero_id, self.one_id = ids
 
-    @torch.inference_mode()
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> list[Probabilities]:
+        import torch
+
+        with torch.inference_mode():
+            return self._probabilities(premises, hypotheses)
+
+    def _probabilities(self, premises: list[str], hypotheses: list[str]) -> list[Probabilities]:
+        import torch
+
         # MiniCheck's input format; the document is truncated, never the claim.
         claims = self.tokenizer([f" hypothesis: {h}" for h in hypotheses], add_special_tokens=False)["input_ids"]
         docs = self.tokenizer([f"premise: {p}" for p in premises], add_special_tokens=False)["input_ids"]
@@ -128,6 +126,8 @@ RUNTIMES = ("auto", "torch", "onnx", "onnx-fp32")
 
 
 def _from_transformers(source: str, name: str) -> NLIBackend:
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer
+
     local_only = Path(source).exists() or os.environ.get("HF_HUB_OFFLINE") == "1"
     try:
         config = AutoConfig.from_pretrained(source, local_files_only=local_only)
@@ -163,11 +163,20 @@ def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
     """
     if runtime not in RUNTIMES:
         raise VeracityError(f"unknown runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
-    backend = _load_torch(name)
     path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
     onnx = runtime in ("onnx", "onnx-fp32") or (runtime == "auto" and onnxruntime_available())
+    precision = "int8" if runtime == "onnx" else "fp32"
+    if onnx:  # an export made by an earlier process opens without torch
+        metadata = read_model_metadata(path) if (path / WEIGHTS_FILE).is_file() else {}
+        remembered = load_remembered(name, path, source_files(path), precision, metadata)
+        if remembered is not None:
+            return remembered
+    backend = _load_torch(name)
     if onnx and isinstance(backend, ClassifierBackend):
-        return onnx_or_torch(backend, source_files(path), precision="int8" if runtime == "onnx" else "fp32")
+        loaded = onnx_or_torch(backend, source_files(path), precision=precision)
+        if isinstance(loaded, OnnxClassifierBackend):
+            remember(loaded, path, source_files(path))
+        return loaded
     return backend
 
 
@@ -192,4 +201,6 @@ def set_threads(threads: int | None) -> None:
     """Set the intra-op thread count of torch and of ONNX sessions (None keeps the current one)."""
     set_default_threads(threads)
     if threads:
+        import torch
+
         torch.set_num_threads(threads)

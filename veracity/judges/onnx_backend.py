@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
 
 from veracity.judges.verifier_model import WEIGHTS_FILE, base_model_dir
+from veracity.loading import load_once
 
 if TYPE_CHECKING:
     import onnxruntime
+    import torch
     from transformers import PreTrainedTokenizerBase
 
     from veracity.judges.nli_models import ClassifierBackend, Probabilities
@@ -53,13 +54,10 @@ class OnnxExportError(RuntimeError):
 
 
 def onnxruntime_available() -> bool:
-    """Whether onnxruntime and onnx (needed to export and quantise) can be imported."""
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether onnxruntime and onnx (needed to export and quantise) are installed (neither is imported)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
 
 
 def set_default_threads(threads: int | None) -> None:
@@ -97,6 +95,8 @@ def fingerprint(backend: ClassifierBackend, files: Sequence[Path] = ()) -> str:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
                     digest.update(chunk)
     else:
+        import torch
+
         for name, tensor in sorted(backend.model.state_dict().items()):
             digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
             digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
@@ -113,16 +113,20 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-class _Logits(torch.nn.Module):
+def _logits_module(model: torch.nn.Module, names: Sequence[str]) -> torch.nn.Module:
     """Positional inputs -> logits, so the traced graph has plain tensor inputs and one output."""
+    import torch
 
-    def __init__(self, model: torch.nn.Module, names: Sequence[str]) -> None:
-        super().__init__()
-        self.model = model
-        self.names = list(names)
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+            self.names = list(names)
 
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return self.model(**dict(zip(self.names, inputs))).logits
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.model(**dict(zip(self.names, inputs))).logits
+
+    return Logits()
 
 
 def _probe(tokenizer: PreTrainedTokenizerBase, names: Sequence[str]) -> dict[str, torch.Tensor]:
@@ -144,6 +148,7 @@ def input_names(backend: ClassifierBackend) -> list[str]:
 def export_fp32(backend: ClassifierBackend, path: Path) -> None:
     """Export the torch model to ONNX at `path` and check it reproduces torch's logits."""
     import onnxruntime as ort
+    import torch
 
     names = input_names(backend)
     # A private copy with eager attention: the shared model keeps its mode and attention kernel, and
@@ -154,7 +159,7 @@ def export_fp32(backend: ClassifierBackend, path: Path) -> None:
             model.set_attn_implementation("eager")
         except (ValueError, ImportError):
             pass
-    wrapper = _Logits(model, names).eval()
+    wrapper = _logits_module(model, names).eval()
     probe = _probe(backend.tokenizer, names)
     axes = {n: {0: "batch", 1: "sequence"} for n in names} | {"logits": {0: "batch"}}
     # The TorchScript exporter: it needs no onnxscript; torch >= 2.5 defaults to the dynamo one.
@@ -276,16 +281,21 @@ class OnnxClassifierBackend:
     tokenizer: PreTrainedTokenizerBase
     max_length: int
     path: Path
-    torch_backend: ClassifierBackend = field(repr=False)
+    torch_backend: ClassifierBackend | None = field(repr=False)
     metadata: dict = field(default_factory=dict)
     threads: int | None = None
     precision: Precision = "int8"
+    columns: tuple[int, int | None, int | None] | None = None  # without a torch backend: its label columns
+    names: Sequence[str] = ()  # without a torch backend: its input names
 
     def __post_init__(self) -> None:
-        self.entailment = self.torch_backend.entailment
-        self.neutral = self.torch_backend.neutral
-        self.contradiction = self.torch_backend.contradiction
-        self.input_names = input_names(self.torch_backend)
+        if self.torch_backend is not None:
+            tb = self.torch_backend
+            self.columns, self.names = (tb.entailment, tb.neutral, tb.contradiction), input_names(tb)
+        if self.columns is None or not self.names:
+            raise ValueError("an OnnxClassifierBackend needs a torch backend, or its label columns and input names")
+        self.entailment, self.neutral, self.contradiction = self.columns
+        self.input_names = list(self.names)
         self._session: Any = None
         self._session_threads: int | None = None
 
@@ -333,7 +343,160 @@ class OnnxClassifierBackend:
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        return [self.torch_backend._columns(row) for row in probs.tolist()]
+        return [pick_columns(row, self.entailment, self.neutral, self.contradiction) for row in probs.tolist()]
+
+
+def pick_columns(row: Sequence[float], entail: int, neutral: int | None, contra: int | None) -> Probabilities:
+    """(entailment, neutral, contradiction) from a row of label probabilities, renormalised.
+
+    Two-label models ("entailment" vs "not_entailment") have no neutral or contradiction column:
+    "not entailed" cannot be split, so it is reported as neutral."""
+    e = row[entail]
+    if neutral is None and contra is None:
+        return e, 1.0 - e, 0.0
+    n = row[neutral] if neutral is not None else 0.0
+    c = row[contra] if contra is not None else 0.0
+    total = e + n + c
+    return e / total, n / total, c / total
+
+
+# -- loading a cached export without torch -------------------------------------------------------
+#
+# A model directory's export is remembered in a small manifest (cache_root()/light/<key>.json) keyed by
+# the sha256 of its weights, config and tokenizer files, the recipe and the precision. A later process
+# finds the manifest from those files alone and opens the ONNX file with a `PairTokenizer`, so neither
+# torch nor transformers is imported. The manifest is written only when `PairTokenizer` reproduces the
+# transformers tokenizer on probe pairs.
+
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+_PROBE_PAIRS = (
+    ("The cat sat on the mat.", "A cat sat down."),
+    ("Paris is the capital and most populous city of France, on the Seine. " * 40, "Paris is in Germany."),
+    ("", "An empty premise."),
+)
+
+
+class PairTokenizer:
+    """The two calls `NLIJudge` makes of a transformers fast tokenizer, answered by `tokenizers` directly.
+
+    `tok(text, add_special_tokens=False, verbose=False)["input_ids"]` (token counts) and
+    `tok(premises, hypotheses, truncation="only_first", max_length=M, padding=True, return_tensors="np")`.
+    Any other call or attribute goes to the transformers tokenizer, loaded on that first need.
+    """
+
+    def __init__(self, model_dir: Path, max_length: int, pad_id: int, pad_token: str, names: Sequence[str]) -> None:
+        from tokenizers import Tokenizer
+
+        self.model_dir = model_dir
+        self.max_length = max_length
+        self.model_input_names = list(names)
+        self._plain = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._plain.no_truncation()
+        self._plain.no_padding()
+        self._pairs = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._pairs.enable_truncation(max_length, strategy="only_first")
+        self._pairs.enable_padding(pad_id=pad_id, pad_token=pad_token)
+
+    def __call__(self, text: Any, text_pair: Any = None, **options: Any) -> Any:
+        add_special = options.get("add_special_tokens", True)
+        rest = {k: v for k, v in options.items() if k not in ("add_special_tokens", "verbose")}
+        if text_pair is None and isinstance(text, str) and not rest:
+            return {"input_ids": self._plain.encode(text, add_special_tokens=add_special).ids}
+        pairs_call = {"truncation": "only_first", "max_length": self.max_length, "padding": True, "return_tensors": "np"}
+        if text_pair is not None and add_special and rest == pairs_call and not isinstance(text, str):
+            encoded = self._pairs.encode_batch(list(zip(text, text_pair)))
+            columns = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
+            return {n: np.array([getattr(e, columns[n]) for e in encoded], dtype=np.int64) for n in self.model_input_names}
+        return self.transformers_tokenizer(text, text_pair, **options)
+
+    @property
+    def transformers_tokenizer(self) -> PreTrainedTokenizerBase:
+        """The transformers tokenizer of the same files (imports transformers)."""
+        if "_hf" not in self.__dict__:
+            from transformers import AutoTokenizer
+
+            self.__dict__["_hf"] = AutoTokenizer.from_pretrained(str(self.model_dir))
+        return self.__dict__["_hf"]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_hf":
+            raise AttributeError(name)
+        return getattr(self.transformers_tokenizer, name)
+
+
+def _light_key(model_dir: Path, files: Sequence[Path], precision: str) -> str | None:
+    """The manifest key of a local model directory's export; None where it cannot be computed cheaply."""
+    from veracity.retrieval.embedder import _digest
+
+    if not files or not (model_dir / "config.json").is_file() or not (model_dir / "tokenizer.json").is_file():
+        return None
+    key = hashlib.sha256(f"veracity-onnx-light recipe={RECIPE} opset={OPSET} precision={precision}\n".encode())
+    for path in [*files, model_dir / "config.json", *(model_dir / n for n in _TOKENIZER_FILES)]:
+        if path.is_file():
+            key.update(f"{path.name}:{_digest(path)}\n".encode())
+    return key.hexdigest()
+
+
+def _manifest(key: str) -> Path:
+    return cache_root() / "light" / f"{key}.json"
+
+
+def remember(backend: OnnxClassifierBackend, model_dir: Path, files: Sequence[Path]) -> bool:
+    """Write the manifest that lets `load_remembered` open this export without torch; False if not written."""
+    key = _light_key(model_dir, files, backend.precision)
+    tokenizer = backend.tokenizer
+    if key is None or getattr(tokenizer, "pad_token_id", None) is None or getattr(tokenizer, "padding_side", "right") != "right":
+        return False
+    light = PairTokenizer(model_dir, backend.max_length, tokenizer.pad_token_id, tokenizer.pad_token, backend.input_names)
+    options = {"truncation": "only_first", "max_length": backend.max_length, "padding": True, "return_tensors": "np"}
+    premises, hypotheses = [p for p, _ in _PROBE_PAIRS], [h for _, h in _PROBE_PAIRS]
+    want, got = tokenizer(premises, hypotheses, **options), light(premises, hypotheses, **options)
+    same = all(np.array_equal(np.asarray(want[n]), got[n]) for n in backend.input_names)
+    same = same and all(
+        tokenizer(p, add_special_tokens=False, verbose=False)["input_ids"] == light(p, add_special_tokens=False)["input_ids"]
+        for p in premises
+    )
+    if not same:
+        log.info("%s: the tokenizers library does not reproduce its tokenizer; loads keep using torch", backend.name)
+        return False
+    record = {
+        "name": backend.name, "onnx": str(backend.path), "precision": backend.precision, "max_length": backend.max_length,
+        "columns": [backend.entailment, backend.neutral, backend.contradiction], "input_names": backend.input_names,
+        "pad_id": tokenizer.pad_token_id, "pad_token": tokenizer.pad_token,
+    }
+    target = _manifest(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(json.dumps(record, indent=1))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def load_remembered(
+    name: str, model_dir: Path, files: Sequence[Path], precision: Precision, metadata: dict
+) -> OnnxClassifierBackend | None:
+    """The export `remember` recorded for these files, opened without torch; None where there is none."""
+    key = _light_key(model_dir, files, precision)
+    if key is None or not onnxruntime_available() or not _manifest(key).is_file():
+        return None
+    try:
+        record = json.loads(_manifest(key).read_text())
+        path = Path(record["onnx"])
+        if not path.is_file() or record["precision"] != precision:
+            return None
+        tokenizer = PairTokenizer(model_dir, int(record["max_length"]), int(record["pad_id"]), record["pad_token"], record["input_names"])
+        columns = tuple(record["columns"])
+        backend = OnnxClassifierBackend(
+            name, tokenizer, int(record["max_length"]), path, None, metadata, None, precision, columns, record["input_names"]  # type: ignore[arg-type]
+        )
+        backend.open()
+    except Exception as err:  # noqa: BLE001 - a damaged manifest or file: load the usual way
+        log.warning("cannot open the remembered ONNX export of %s (%s: %s)", name, type(err).__name__, err)
+        return None
+    return backend
 
 
 def onnx_or_torch(

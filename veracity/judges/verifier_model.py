@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import torch
-from safetensors.torch import load_file, save_file
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from veracity.errors import ModelNotAvailableError
+
+if TYPE_CHECKING:  # torch and transformers are imported by the functions that need them
+    from transformers import BertForSequenceClassification, PreTrainedTokenizerBase
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
@@ -35,6 +35,8 @@ def base_model_dir() -> Path:
 
 def new_classifier() -> tuple[BertForSequenceClassification, PreTrainedTokenizerBase]:
     """A fresh 3-way classifier initialised from the base encoder (for training)."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
     base = base_model_dir()
     config = BertConfig.from_pretrained(str(base))
     config.num_labels = len(NLI_LABELS)
@@ -48,6 +50,9 @@ def new_classifier() -> tuple[BertForSequenceClassification, PreTrainedTokenizer
 
 def export_verifier(model: BertForSequenceClassification, tokenizer: PreTrainedTokenizerBase, out: Path) -> Path:
     """Write the shipped form: config, tokenizer and fp16 weights without the word embeddings."""
+    import torch
+    from safetensors.torch import save_file
+
     out.mkdir(parents=True, exist_ok=True)
     model.config.save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
@@ -62,6 +67,10 @@ def export_verifier(model: BertForSequenceClassification, tokenizer: PreTrainedT
 
 def load_verifier(model_dir: Path = DEFAULT_MODEL_DIR) -> tuple[BertForSequenceClassification, PreTrainedTokenizerBase]:
     """Load the shipped verifier in float32, word embeddings taken from the base package."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
     weights = model_dir / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelNotAvailableError(
