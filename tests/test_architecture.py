@@ -15,10 +15,7 @@ from veracity.errors import ApiError, VeracityError
 
 PACKAGE = Path(veracity.__file__).parent
 MAX_LINES = 400
-TOO_LONG_FOR_NOW = {
-    # Being split into smaller modules by another change (issue 14); remove the entry once it is.
-    "judges/calibration.py",
-}
+TOO_LONG_FOR_NOW: set[str] = set()  # modules allowed over MAX_LINES while they are being split (none now)
 
 
 def _module_name(path: Path, root: Path) -> str:

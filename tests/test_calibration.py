@@ -17,6 +17,7 @@ from veracity.judges.calibration import (
     IsotonicCalibrator,
     PlattCalibrator,
     TemperatureCalibrator,
+    InterpolatedVennAbersCalibrator,
     VennAbersCalibrator,
     calibration_report,
     calibrator_from_dict,
@@ -175,10 +176,29 @@ def test_temperature_one_is_identity() -> None:
     assert np.allclose(TemperatureCalibrator(temperature=1.0).predict(p), p)
 
 
+# -- interpolated Venn-Abers -------------------------------------------------------------------
+
+
+def test_interpolated_venn_abers_keeps_the_levels_and_adds_resolution() -> None:
+    scores, labels = _synthetic(400, seed=3, decimals=3)
+    step, smooth = VennAbersCalibrator().fit(scores, labels), InterpolatedVennAbersCalibrator().fit(scores, labels)
+    # The knots are the step map's levels, taken at the centres of their steps ...
+    assert np.allclose(smooth.predict(smooth.knots_x_), smooth.knots_y_)
+    assert set(np.round(smooth.knots_y_, 9)) <= set(np.round(step.predict(step._grid), 9))
+    # ... and between them it separates scores the step map ties.
+    test = np.linspace(0.05, 0.95, 500)
+    assert len(np.unique(np.round(smooth.predict(test), 9))) > 5 * len(np.unique(np.round(step.predict(test), 9)))
+    assert (np.diff(smooth.predict(GRID)) >= 0).all()
+    assert np.abs(smooth.predict(test) - step.predict(test)).max() < 0.25
+    again = calibrator_from_dict(json.loads(json.dumps(smooth.to_dict())))
+    assert isinstance(again, InterpolatedVennAbersCalibrator)
+    assert np.array_equal(again.predict(GRID), smooth.predict(GRID))
+
+
 # -- real fixture --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["isotonic", "venn_abers"])
+@pytest.mark.parametrize("method", ["isotonic", "venn_abers", "venn_abers_interpolated"])
 def test_calibration_improves_held_out_ece_on_real_pairs(method: str, lexical) -> None:
     scores, labels = lexical
     fit_half, eval_half = _stratified_halves(labels, seed=20240917)
@@ -217,7 +237,7 @@ def test_calibration_report_accepts_probabilities(lexical) -> None:
 
 def test_unknown_method_lists_methods() -> None:
     scores, labels = _synthetic(50, seed=0)
-    with pytest.raises(VeracityError, match="isotonic, venn_abers, temperature"):
+    with pytest.raises(VeracityError, match="isotonic, venn_abers, venn_abers_interpolated, temperature"):
         fit_calibrator("beta", scores, labels)
     with pytest.raises(CalibrationError, match="unknown calibration method"):
         calibrator_from_dict({"method": "beta"})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from veracity.evaluation.metrics import balanced_accuracy, expected_calibration_error
-from veracity.judges.calibration import CALIBRATION_METHODS, MIN_CALIBRATION_POINTS, Calibrator, fit_calibrator
+from veracity.judges.calibration import CHOSEN_METHODS, MIN_CALIBRATION_POINTS, Calibrator, fit_calibrator
 
 __all__ = ["Fitted", "LosoScore", "SetScores", "fit_map_and_threshold", "leave_one_set_out"]
 
@@ -86,7 +86,7 @@ def fit_map_and_threshold(sets: Mapping[str, SetScores], seed: int = 13) -> Fitt
     random.Random(seed).shuffle(order)
     fit_half, test_half = np.array(order[: len(order) // 2]), np.array(order[len(order) // 2 :])
     held_out: dict[str, float] = {}
-    for method in CALIBRATION_METHODS:
+    for method in CHOSEN_METHODS:
         try:
             cal = fit_calibrator(method, scores[fit_half], labels[fit_half])
         except ValueError:  # a half with one class only: the method cannot be fitted on it

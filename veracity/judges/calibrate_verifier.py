@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from veracity.evaluation.metrics import expected_calibration_error
+from veracity.metrics_core import expected_calibration_error
 from veracity.errors import VeracityError
-from veracity.judges.calibration import CALIBRATION_METHODS, MIN_CALIBRATION_POINTS, calibration_report, fit_calibrator
+from veracity.judges.calibration import CHOSEN_METHODS, MIN_CALIBRATION_POINTS, calibration_report, fit_calibrator
 from veracity.judges.training_data import load_pool
 from veracity.judges.verifier_model import DEFAULT_MODEL_DIR
 
@@ -97,7 +97,7 @@ def calibrate(model_dir: Path, data_dir: Path | None = None, seed: int = 13, *, 
         method: expected_calibration_error(
             labels[test_half].tolist(), fit_calibrator(method, scores[fit_half], labels[fit_half]).predict(scores[test_half]).tolist()
         )
-        for method in CALIBRATION_METHODS
+        for method in CHOSEN_METHODS
     }
     best = min(held_out, key=held_out.get)
     calibrator = fit_calibrator(best, scores, labels)
@@ -128,9 +128,9 @@ def calibrate(model_dir: Path, data_dir: Path | None = None, seed: int = 13, *, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
-    source = parser.add_mutually_exclusive_group()
+    source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--devsets", type=Path, help="root of the shared dev sets: calibrate on their calibration half")
-    source.add_argument("--data", type=Path, default=Path("../shared/data/nli_train"), help="the training pool (its dev split)")
+    source.add_argument("--data", type=Path, help="the training pool folder (nli_train): calibrate on its dev split")
     parser.add_argument("--per-set", type=int, default=150, help="with --devsets: at most this many pairs per dev set")
     args = parser.parse_args(argv)
     try:

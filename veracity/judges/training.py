@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from veracity.errors import VeracityError
 from torch.nn import functional as F
 
 from veracity.judges.training_data import TrainingPair, build_mixture, describe, load_pool
@@ -29,7 +31,7 @@ LABEL_INDEX = {label: i for i, label in enumerate(NLI_LABELS)}
 
 @dataclass
 class TrainConfig:
-    data: str = "../shared/data/nli_train"
+    data: str = ""  # the training pool folder (nli_train); required, no default path
     out: str = str(DEFAULT_MODEL_DIR)
     epochs: float = 1.0
     max_pairs: int = 0  # 0 = the whole mixture
@@ -131,6 +133,8 @@ def train(config: TrainConfig) -> dict:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
+    if not config.data:
+        raise VeracityError("training needs the training pool folder (TrainConfig.data / --data), e.g. ../shared/data/nli_train")
     data_dir, out = Path(config.data), Path(config.out)
     pairs = build_mixture(
         data_dir,
@@ -210,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(default, bool):
             parser.add_argument(f"--{field.replace('_', '-')}", action="store_true", default=default)
         else:
-            parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default)
+            parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default, required=field == "data")
     args = parser.parse_args(argv)
     train(TrainConfig(**vars(args)))
 
