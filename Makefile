@@ -61,13 +61,13 @@ bench: setup
 
 # Retrain the shipped verifier from ../shared/data (about 3 hours on 2 CPU cores), calibrate it on the
 # calibration half of the dev sets and print its dev figures. The phases are those recorded in
-# veracity/judges/models/default/metadata.json; copy runs/verifier_p3 over that folder to ship it.
+# veracity/verifier/models/default/metadata.json; copy runs/verifier_p3 over that folder to ship it.
 VERIFIER_DATA ?= ../shared/data
 verifier: setup
-	$(BIN)/python -m veracity.judges.training --data $(VERIFIER_DATA)/nli_train --epochs 0.25 --threads 1 --out runs/verifier_p1
-	$(BIN)/python -m veracity.judges.training --data $(VERIFIER_DATA)/nli_train --init runs/verifier_p1 --seed 14 --threads 1 --epochs 1.0 --warmup 0.02 --out runs/verifier_p2
-	$(BIN)/python -m veracity.judges.training --data $(VERIFIER_DATA)/nli_train --init runs/verifier_p2 --seed 15 --threads 1 --epochs 1.0 --lr 3e-5 --warmup 0.02 --random-neutrals 4000 --in-documents 4000 --out runs/verifier_p3
-	$(BIN)/python -m veracity.judges.calibrate_verifier --model-dir runs/verifier_p3 --devsets $(VERIFIER_DATA)
+	$(BIN)/python -m veracity.verifier.training --data $(VERIFIER_DATA)/nli_train --epochs 0.25 --threads 1 --out runs/verifier_p1
+	$(BIN)/python -m veracity.verifier.training --data $(VERIFIER_DATA)/nli_train --init runs/verifier_p1 --seed 14 --threads 1 --epochs 1.0 --warmup 0.02 --out runs/verifier_p2
+	$(BIN)/python -m veracity.verifier.training --data $(VERIFIER_DATA)/nli_train --init runs/verifier_p2 --seed 15 --threads 1 --epochs 1.0 --lr 3e-5 --warmup 0.02 --random-neutrals 4000 --in-documents 4000 --out runs/verifier_p3
+	$(BIN)/python -m veracity.verifier.calibrate --model-dir runs/verifier_p3 --devsets $(VERIFIER_DATA)
 	$(BIN)/python benchmarks/verifier.py --model runs/verifier_p3 --data $(VERIFIER_DATA) --limit 150
 
 clean:

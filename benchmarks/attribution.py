@@ -115,7 +115,7 @@ class Verifier:
 
 def model_fingerprint(model: str) -> str:
     """The model name, with the first 12 hex digits of its weights' SHA-256 for our packaged verifier."""
-    from veracity.judges.verifier_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE
+    from veracity.verifier.model import DEFAULT_MODEL_DIR, WEIGHTS_FILE
 
     path = (DEFAULT_MODEL_DIR if model == "default" else Path(model)) / WEIGHTS_FILE
     if not path.is_file():

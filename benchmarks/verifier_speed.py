@@ -36,9 +36,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from veracity.judges.nli import NLIJudge  # noqa: E402
-from veracity.judges.nli_models import ClassifierBackend, load_nli_model  # noqa: E402
-from veracity.judges.onnx_backend import OnnxClassifierBackend, source_files  # noqa: E402
-from veracity.judges.verifier_model import DEFAULT_MODEL_DIR  # noqa: E402
+from veracity.verifier.loading import ClassifierBackend, load_nli_model  # noqa: E402
+from veracity.verifier.onnx_backend import OnnxClassifierBackend, source_files  # noqa: E402
+from veracity.verifier.model import DEFAULT_MODEL_DIR  # noqa: E402
 
 DEFAULT_DATA = (REPO_ROOT / ".." / "shared" / "data" / "scifact").resolve()
 FIXTURE = REPO_ROOT / "tests" / "data" / "nli_pairs.jsonl"

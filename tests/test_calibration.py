@@ -10,7 +10,7 @@ import pytest
 from veracity.errors import VeracityError
 from veracity.evaluation.baselines import lexical_overlap
 from veracity.evaluation.metrics import expected_calibration_error
-from veracity.judges.calibration import (
+from veracity.verifier.calibration import (
     CALIBRATION_METHODS,
     CalibrationError,
     Calibrator,
@@ -327,7 +327,7 @@ def test_dev_split_is_stable_disjoint_and_keeps_a_claim_together() -> None:
 
 
 def test_best_threshold_maximises_mean_balanced_accuracy() -> None:
-    from veracity.judges.calibrate_verifier import best_threshold
+    from veracity.verifier.calibrate import best_threshold
 
     # set a separates at 0.3, set b at 0.7: the best single cut lies between, never outside.
     scores = np.array([0.1, 0.2, 0.35, 0.4, 0.5, 0.6, 0.75, 0.8])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from veracity.judges import NLIJudge
-from veracity.judges.nli_models import ClassifierBackend, load_nli_model
-from veracity.judges.onnx_backend import OnnxClassifierBackend, onnxruntime_available
+from veracity.verifier.loading import ClassifierBackend, load_nli_model
+from veracity.verifier.onnx_backend import OnnxClassifierBackend, onnxruntime_available
 
 
 @pytest.mark.skipif(not onnxruntime_available(), reason="onnxruntime not installed")

@@ -79,7 +79,7 @@ def test_loso_scores_a_biased_set_worse_than_its_in_sample_fit() -> None:
 
 def test_best_threshold_matches_the_shipped_rule() -> None:
     pytest.importorskip("torch")
-    from veracity.judges.calibrate_verifier import best_threshold as shipped
+    from veracity.verifier.calibrate import best_threshold as shipped
 
     rng = np.random.default_rng(3)
     scores = rng.uniform(size=200)
@@ -242,8 +242,8 @@ def test_paraphrase_rules_keep_meaning_markers() -> None:
 
 
 def test_deletion_check_keeps_only_entailed_minimal_pairs() -> None:
-    pytest.importorskip("veracity.judges.training_contrast")
-    from veracity.judges.training_data import TrainingPair
+    pytest.importorskip("veracity.verifier.training_contrast")
+    from veracity.verifier.training_data import TrainingPair
 
     rng = random.Random(1)
     topics = ["river", "mountain", "violin", "tractor", "lantern", "harbour", "glacier", "orchard"]

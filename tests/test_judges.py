@@ -10,7 +10,7 @@ import torch
 from veracity.errors import EmptyInputError, ModelNotAvailableError
 from veracity.evaluation.metrics import balanced_accuracy, roc_auc
 from veracity.judges import NLIJudge, get_judge
-from veracity.judges.nli_models import label_columns
+from veracity.verifier.loading import label_columns
 from veracity.types import Evidence, Passage
 
 # Floors set from a real run of the shipped model on tests/data/nli_pairs.jsonl (see docs/benchmarks.md),
@@ -103,7 +103,7 @@ def test_local_model_with_its_own_label_order(tmp_path):
     """A Hugging Face model saved locally (random weights) is read with the label order of its config."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from veracity.judges.verifier_model import base_model_dir
+    from veracity.verifier.model import base_model_dir
 
     id2label = {0: "contradiction", 1: "entailment", 2: "neutral"}
     config = BertConfig(

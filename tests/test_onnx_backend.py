@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from veracity.errors import VeracityError
-from veracity.judges import onnx_backend
+from veracity.verifier import onnx_backend
 from veracity.judges.nli import NLIJudge
-from veracity.judges.nli_models import ClassifierBackend, load_nli_model
-from veracity.judges.onnx_backend import OnnxClassifierBackend, onnx_or_torch, source_files
-from veracity.judges.verifier_model import DEFAULT_MODEL_DIR
+from veracity.verifier.loading import ClassifierBackend, load_nli_model
+from veracity.verifier.onnx_backend import OnnxClassifierBackend, onnx_or_torch, source_files
+from veracity.verifier.model import DEFAULT_MODEL_DIR
 
 # Measured on tests/data/nli_pairs.jsonl (benchmarks/verifier_speed.py), int8 vs torch fp32 with the shipped
 # verifier: max |ΔP(entailment)| 0.111, argmax labels agree on 98.75%; the bounds leave room for other CPUs' kernels.

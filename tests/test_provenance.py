@@ -16,7 +16,7 @@ from veracity.batch_runs import runs_path
 from veracity.cli import app
 from veracity.errors import ConfigurationChangedError
 from veracity.judges.decision import decision_in_window
-from veracity.judges.verifier_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE
+from veracity.verifier.model import DEFAULT_MODEL_DIR, WEIGHTS_FILE
 from veracity.provenance import Component, RunSpec
 from veracity.render import print_report
 from veracity.types import Passage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from veracity.judges.quotes import QUOTED_ENTAILMENT, is_quoted
+from veracity.verifier.quotes import QUOTED_ENTAILMENT, is_quoted
 
 CURIE = "Marie Curie won the Nobel Prize in Physics in 1903."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from veracity.judges.training_contrast import (
+from veracity.verifier.training_contrast import (
     contrast_words,
     counterfactual_swaps,
     identity_pairs,
@@ -12,7 +12,7 @@ from veracity.judges.training_contrast import (
     sentence_deletions,
     swap_word,
 )
-from veracity.judges.training_data import TrainingPair, swap_number
+from veracity.verifier.training_data import TrainingPair, swap_number
 
 EVIDENCE = "MYC weakens the circadian clock in cancer cells. Expression increased in 12 of 40 tumours."
 PAIRS = [

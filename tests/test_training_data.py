@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from veracity.judges.training_data import (
+from veracity.verifier.training_data import (
     TrainingPair,
     claims_in_documents,
     hard_negatives,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from veracity.judges.windows import Window, select_windows
+from veracity.verifier.windows import Window, select_windows
 
 
 def _windows(texts: list[str]) -> list[Window]:

@@ -305,8 +305,8 @@ def report_command(
 @app.command("train-verifier", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @friendly_errors
 def train_verifier(ctx: typer.Context) -> None:
-    """Retrain the offline verifier (options: see `python -m veracity.judges.training --help`)."""
-    from veracity.judges.training import main
+    """Retrain the offline verifier (options: see `python -m veracity.verifier.training --help`)."""
+    from veracity.verifier.training import main
 
     main(list(ctx.args))
 

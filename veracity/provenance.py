@@ -166,7 +166,7 @@ def describe_extractor(extractor: Any) -> Component:
 
 
 def _model_dir(name: str) -> Path | None:
-    from veracity.judges.verifier_model import DEFAULT_MODEL_DIR
+    from veracity.verifier.model import DEFAULT_MODEL_DIR
 
     path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
     if path.is_dir():

@@ -3,7 +3,7 @@
 Each check isolates one behaviour a user relies on (binary: 1 = the claim must be supported):
 
 * ``counterfactual``: an entailed dev pair (1) and the same claim with one grounded word, negation,
-  number or name changed (0), made by `veracity.judges.training_contrast.counterfactual_swaps`;
+  number or name changed (0), made by `veracity.verifier.training_contrast.counterfactual_swaps`;
 * ``deletion``: the deciding evidence among on-topic filler sentences (label kept) and the same
   filler without it (0), by `training_contrast.sentence_deletions`;
 * ``doc_minimal_pairs``: FactCG's document minimal pairs from ``dev_doc_2way.jsonl`` (a news document,
@@ -37,7 +37,7 @@ DOC_SOURCE = "cg2c_doc(FactCG)"
 
 
 class PoolPair(Protocol):
-    """The fields of `veracity.judges.training_data.TrainingPair` that the checks read."""
+    """The fields of `veracity.verifier.training_data.TrainingPair` that the checks read."""
 
     premise: str
     hypothesis: str
@@ -55,7 +55,7 @@ def _check_pair(p: PoolPair, check: str) -> ClaimEvidencePair:
 
 def counterfactual_check(pool: Sequence[Any], n: int, rng: random.Random) -> list[ClaimEvidencePair]:
     """Minimal pairs: each swapped claim (0) beside the entailed claim it was made from (1)."""
-    from veracity.judges.training_contrast import counterfactual_swaps
+    from veracity.verifier.training_contrast import counterfactual_swaps
 
     entailed: dict[str, list[str]] = {}
     for p in pool:
@@ -75,7 +75,7 @@ def deletion_check(pool: Sequence[Any], n: int, rng: random.Random) -> list[Clai
     `sentence_deletions` yields (kept, removed) pairs in turn; those whose kept half is a contradiction
     (0 and 0) test nothing about deletion and are left out.
     """
-    from veracity.judges.training_contrast import sentence_deletions
+    from veracity.verifier.training_contrast import sentence_deletions
 
     made = sentence_deletions(pool, n, rng)
     out: list[ClaimEvidencePair] = []
@@ -87,7 +87,7 @@ def deletion_check(pool: Sequence[Any], n: int, rng: random.Random) -> list[Clai
 
 def identity_checks(pool: Sequence[Any], n: int, rng: random.Random) -> tuple[list[ClaimEvidencePair], list[ClaimEvidencePair]]:
     """(identity, quotation): a claim against itself, and quoted inside other text; all entailed."""
-    from veracity.judges.training_contrast import identity_pairs
+    from veracity.verifier.training_contrast import identity_pairs
 
     made = identity_pairs(pool, n, rng)
     identity = [_check_pair(p, "identity") for p in made if p.source == "identity/self"]
@@ -209,7 +209,7 @@ def build_checks(data_dir: Path, n: int = 200, seed: int = 2026) -> dict[str, li
     draws ``2n`` minimal pairs and keeps the entailed ones (about half), identity and quotation share ``2n``
     claims, paraphrase up to ``n`` rows.
     """
-    from veracity.judges.training_data import load_pool
+    from veracity.verifier.training_data import load_pool
 
     pool = load_pool(Path(data_dir), "dev", documents=True)
     real = [p for p in pool if p.source != DOC_SOURCE]

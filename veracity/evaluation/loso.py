@@ -1,7 +1,7 @@
 """Leave-one-set-out (LOSO) estimates for what the verifier fits on dev data.
 
 The shipped calibration map and decision threshold are fitted on dev sets that users never bring
-(`veracity.judges.calibrate_verifier`). To see how that recipe does on a set it has never seen, it is
+(`veracity.verifier.calibrate`). To see how that recipe does on a set it has never seen, it is
 refitted on every dev set but one and scored on the one left out, for each set in turn:
 
 * the method (isotonic, Venn-Abers, temperature, Platt) is chosen by held-out ECE on a seeded half split
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from veracity.evaluation.metrics import balanced_accuracy, expected_calibration_error
-from veracity.judges.calibration import CHOSEN_METHODS, MIN_CALIBRATION_POINTS, Calibrator, fit_calibrator
+from veracity.verifier.calibration import CHOSEN_METHODS, MIN_CALIBRATION_POINTS, Calibrator, fit_calibrator
 
 __all__ = ["Fitted", "LosoScore", "SetScores", "fit_map_and_threshold", "leave_one_set_out"]
 

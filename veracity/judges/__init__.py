@@ -1,4 +1,4 @@
-"""Verdicts: the NLI verifier (ours offline by default, any HF NLI / MiniCheck model by name), calibration,
+"""Verdicts: `NLIJudge` (on the trained verifier in `veracity.verifier`, or any HF NLI / MiniCheck model by name),
 the LLM verifier and the confidence-gated cascade of both, and LLM judges (TrustJudge pointwise scoring,
 both-order pairwise comparison, cycle-free ranking).
 

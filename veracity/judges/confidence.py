@@ -9,7 +9,7 @@ on labelled data:
     compare_confidence({"verbal": verbal, "token": token}, correct)         # ECE / Brier, raw and calibrated
     reliability_diagram(token, correct)                                     # bins for a plot
 
-Calibration uses the verifier's calibrators (`veracity.judges.calibration.fit_calibrator`, isotonic by
+Calibration uses the verifier's calibrators (`veracity.verifier.calibration.fit_calibrator`, isotonic by
 default) fitted on the first half of the data and scored on the second, so no figure is in-sample.
 """
 
@@ -85,7 +85,7 @@ def compare_confidence(
     Items where any source has no confidence are left out of every source, so all are compared on the
     same items. Raw figures are on all kept items; calibrated ones on the second half only.
     """
-    from veracity.judges.calibration import fit_calibrator
+    from veracity.verifier.calibration import fit_calibrator
 
     keep = [i for i in range(len(correct)) if all(s[i] is not None for s in sources.values())]
     y = np.array([int(bool(correct[i])) for i in keep])

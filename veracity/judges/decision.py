@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from veracity.text.words import lexical_overlap
-from veracity.judges.windows import sentence_spans
+from veracity.verifier.windows import sentence_spans
 from veracity.types import Decision, Passage, Span, Verdict
 
 _BLANK_LINE = re.compile(r"\n\s*\n")

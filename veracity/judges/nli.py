@@ -5,20 +5,23 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from veracity.errors import EmptyInputError, InvalidArgumentError, VeracityError
 from veracity.text.words import lexical_overlap
-from veracity.judges.calibration import Calibrator, calibrator_from_dict
+from veracity.verifier.calibration import Calibrator, calibrator_from_dict
 from veracity.judges.decision import decision_in_window, sharpen
-from veracity.judges.nli_models import NLIBackend, load_nli_model, set_threads
 from veracity.judges.evidence import as_evidence
 from veracity.inputs import kind, require_claim, require_evidence, require_positive_int, require_sequence, require_texts
-from veracity.judges.quotes import QUOTED_ENTAILMENT, is_quoted
+from veracity.verifier.quotes import QUOTED_ENTAILMENT, is_quoted
 from veracity.judges.registry import register_judge
-from veracity.judges.windows import Window, select_windows, sentence_spans, split_windows
+from veracity.verifier.windows import Window, select_windows, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
+
+if TYPE_CHECKING:
+    from veracity.verifier.base import NLIBackend
 
 DEFAULT_REFUTE_THRESHOLD = 0.5
 MIN_REFUTING_OVERLAP = 0.3  # share of the claim's content words a window needs before it may refute
@@ -55,7 +58,7 @@ class NLIJudge:
     the `max_windows` most relevant to the claim are scored (BM25 within the document, plus windows with
     the claim's rare words: `select_windows`). None scores every window (slower on long documents).
     `quote_rule`: a claim the evidence states word for word, not denied or questioned just before, is
-    scored as entailed (`veracity.judges.quotes`); False leaves every pair to the model.
+    scored as entailed (`veracity.verifier.quotes`); False leaves every pair to the model.
     """
 
     def __init__(
@@ -77,9 +80,11 @@ class NLIJudge:
         for name, value in (("threshold", threshold), ("refute_threshold", refute_threshold)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0):
                 raise InvalidArgumentError(f"{name} must be a number in [0, 1], not {kind(value)}")
+        from veracity.verifier.loading import load_nli_model, set_threads  # the model code, only when a judge is built
+
         set_threads(threads)
         self.max_windows = max_windows
-        self.quote_rule = quote_rule  # a claim stated word for word is entailed (veracity.judges.quotes)
+        self.quote_rule = quote_rule  # a claim stated word for word is entailed (veracity.verifier.quotes)
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
         self.refute_threshold = refute_threshold
@@ -143,7 +148,7 @@ class NLIJudge:
             rows = self.loaded.probabilities([premises[i] for i in idx], [hypotheses[i] for i in idx])
             for i, (entail, neutral, contra) in zip(idx, rows):
                 if self.quote_rule and entail < QUOTED_ENTAILMENT and is_quoted(premises[i], hypotheses[i]):
-                    # Stated word for word (veracity.judges.quotes): entailed, the rest scaled down.
+                    # Stated word for word (veracity.verifier.quotes): entailed, the rest scaled down.
                     rest = (1.0 - QUOTED_ENTAILMENT) / max(neutral + contra, 1e-9)
                     entail, neutral, contra = QUOTED_ENTAILMENT, neutral * rest, contra * rest
                 out[i] = NLIScores(entailment=entail, neutral=neutral, contradiction=contra)

@@ -214,7 +214,7 @@ def _session(path: Path) -> onnxruntime.InferenceSession:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see judges.onnx_backend.new_session
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see verifier.onnx_backend.new_session
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

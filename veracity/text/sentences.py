@@ -12,7 +12,7 @@ each stage was tuned and benchmarked with:
   that does not start in lower case. Periods after abbreviations ("U.S.", "e.g.") and any single
   capital initial do not end it. `trailing` extends a sentence past its punctuation (citation markers
   such as "in 1889.[1]").
-* ``"punctuation"`` (evidence -> verifier windows, `veracity.judges.windows`): a sentence ends after
+* ``"punctuation"`` (evidence -> verifier windows, `veracity.verifier.windows`): a sentence ends after
   ``.``, ``!`` or ``?`` followed by whitespace (closing quotes/brackets go between sentences); no
   abbreviation rules, line breaks do not end it, and spans keep the text's leading/trailing whitespace.
   With `lines=True` (the LLM claim extractor), line breaks end it too and spans are trimmed.

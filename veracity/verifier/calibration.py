@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from veracity.metrics_core import expected_calibration_error
-from veracity.judges.calibration_base import (
+from veracity.verifier.calibration_base import (
     LOGIT_EPS,
     MIN_CALIBRATION_POINTS,
     SCORE_DECIMALS,
@@ -33,13 +33,13 @@ from veracity.judges.calibration_base import (
     FloatArray,
     _check_scores,
 )
-from veracity.judges.calibration_isotonic import (
+from veracity.verifier.calibration_isotonic import (
     InterpolatedVennAbersCalibrator,
     IsotonicCalibrator,
     VennAbersCalibrator,
     isotonic_regression,
 )
-from veracity.judges.calibration_parametric import PlattCalibrator, TemperatureCalibrator
+from veracity.verifier.calibration_parametric import PlattCalibrator, TemperatureCalibrator
 
 __all__ = [
     "CALIBRATION_METHODS",

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from veracity.judges.verifier_model import WEIGHTS_FILE, base_model_dir
+from veracity.verifier.model import WEIGHTS_FILE, base_model_dir
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedTokenizerBase
 
-    from veracity.judges.nli_models import ClassifierBackend
+    from veracity.verifier.torch_backend import ClassifierBackend
 
 Precision = Literal["int8", "fp32", "int8-tensor"]
 """`int8`: per-channel int8 weights (default); `int8-tensor`: per-tensor int8; `fp32`: the plain export."""

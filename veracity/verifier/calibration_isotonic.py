@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from veracity.judges.calibration_base import (
+from veracity.verifier.calibration_base import (
     SCORE_DECIMALS,
     CalibrationError,
     FloatArray,

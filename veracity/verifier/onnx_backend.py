@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from veracity.judges.onnx_export import (
+from veracity.verifier.base import pick_columns
+from veracity.verifier.onnx_export import (
     EXPORT_TOLERANCE,
     FP32_FFN_LAYERS,
     OPSET,
@@ -35,13 +36,14 @@ from veracity.judges.onnx_export import (
     quantize_int8,
     source_files,
 )
-from veracity.judges.onnx_light import PairTokenizer, light_key, manifest_path, remember
+from veracity.verifier.onnx_light import PairTokenizer, light_key, manifest_path, remember
 
 if TYPE_CHECKING:
     import onnxruntime
     from transformers import PreTrainedTokenizerBase
 
-    from veracity.judges.nli_models import ClassifierBackend, Probabilities
+    from veracity.verifier.base import Probabilities
+    from veracity.verifier.torch_backend import ClassifierBackend
 
 __all__ = [
     "EXPORT_TOLERANCE", "FP32_FFN_LAYERS", "OPSET", "RECIPE", "OnnxClassifierBackend", "OnnxExportError", "PairTokenizer",
@@ -176,20 +178,6 @@ class OnnxClassifierBackend:
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
         return [pick_columns(row, self.entailment, self.neutral, self.contradiction) for row in probs.tolist()]
-
-
-def pick_columns(row: Sequence[float], entail: int, neutral: int | None, contra: int | None) -> Probabilities:
-    """(entailment, neutral, contradiction) from a row of label probabilities, renormalised.
-
-    Two-label models ("entailment" vs "not_entailment") have no neutral or contradiction column:
-    "not entailed" cannot be split, so it is reported as neutral."""
-    e = row[entail]
-    if neutral is None and contra is None:
-        return e, 1.0 - e, 0.0
-    n = row[neutral] if neutral is not None else 0.0
-    c = row[contra] if contra is not None else 0.0
-    total = e + n + c
-    return e / total, n / total, c / total
 
 
 def load_remembered(

@@ -203,9 +203,9 @@ def build_mixture(
     """The seeded training mixture: capped pool pairs plus the synthetic kinds asked for.
 
     The contrastive kinds (counterfactual swaps, sentence deletions, identity) are described in
-    :mod:`veracity.judges.training_contrast`; ``documents`` adds the FactCG document minimal pairs.
+    :mod:`veracity.verifier.training_contrast`; ``documents`` adds the FactCG document minimal pairs.
     """
-    from veracity.judges.training_contrast import counterfactual_swaps, identity_pairs, sentence_deletions
+    from veracity.verifier.training_contrast import counterfactual_swaps, identity_pairs, sentence_deletions
 
     rng = random.Random(seed)
     pool = load_pool(data_dir, "train", documents=documents)

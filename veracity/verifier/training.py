@@ -1,4 +1,4 @@
-"""Fine-tune the offline verifier: `veracity train-verifier` (or `python -m veracity.judges.training`)."""
+"""Fine-tune the offline verifier: `veracity train-verifier` (or `python -m veracity.verifier.training`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import torch
 from veracity.errors import VeracityError
 from torch.nn import functional as F
 
-from veracity.judges.training_data import TrainingPair, build_mixture, describe, load_pool
-from veracity.judges.verifier_model import (
+from veracity.verifier.training_data import TrainingPair, build_mixture, describe, load_pool
+from veracity.verifier.model import (
     DEFAULT_MODEL_DIR,
     NLI_LABELS,
     WORD_EMBEDDINGS,

@@ -1,7 +1,7 @@
 """Calibrate a trained verifier on held-apart data and store the map in its `metadata.json`.
 
-    python -m veracity.judges.calibrate_verifier --model-dir DIR --devsets ../shared/data
-    python -m veracity.judges.calibrate_verifier --model-dir DIR --data ../shared/data/nli_train
+    python -m veracity.verifier.calibrate --model-dir DIR --devsets ../shared/data
+    python -m veracity.verifier.calibrate --model-dir DIR --data ../shared/data/nli_train
 
 `--devsets` (the shipped model's calibration): the calibration half (`veracity.evaluation.splits`)
 of every claim-verification dev set except the non-commercial ones, at most `--per-set` pairs
@@ -24,9 +24,9 @@ import numpy as np
 
 from veracity.metrics_core import expected_calibration_error
 from veracity.errors import VeracityError
-from veracity.judges.calibration import CHOSEN_METHODS, MIN_CALIBRATION_POINTS, calibration_report, fit_calibrator
-from veracity.judges.training_data import load_pool
-from veracity.judges.verifier_model import DEFAULT_MODEL_DIR
+from veracity.verifier.calibration import CHOSEN_METHODS, MIN_CALIBRATION_POINTS, calibration_report, fit_calibrator
+from veracity.verifier.training_data import load_pool
+from veracity.verifier.model import DEFAULT_MODEL_DIR
 
 
 def raw_support(model_dir: Path, premises: list[str], hypotheses: list[str]) -> np.ndarray:

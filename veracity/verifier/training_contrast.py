@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from veracity.judges.training_data import TrainingPair, swap_name, swap_number
+from veracity.verifier.training_data import TrainingPair, swap_name, swap_number
 
 WORD_LIST = Path(__file__).resolve().parent / "data" / "contrast_words.json"
 DECIDED = ("entailment", "contradiction")

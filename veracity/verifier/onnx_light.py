@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from veracity.judges.onnx_export import OPSET, RECIPE, cache_root
+from veracity.verifier.onnx_export import OPSET, RECIPE, cache_root
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
-    from veracity.judges.onnx_backend import OnnxClassifierBackend
+    from veracity.verifier.onnx_backend import OnnxClassifierBackend
 
 log = logging.getLogger(__name__)
 

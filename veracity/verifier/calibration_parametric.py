@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from numpy.typing import ArrayLike
 
-from veracity.judges.calibration_base import LOGIT_EPS, CalibrationError, FloatArray, _check_fit_data, _check_scores, _require
+from veracity.verifier.calibration_base import LOGIT_EPS, CalibrationError, FloatArray, _check_fit_data, _check_scores, _require
 
 # -- parametric (logit-space) maps -------------------------------------------------------------
 
