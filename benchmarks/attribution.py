@@ -106,7 +106,7 @@ class Verifier:
 
     def probabilities(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[float]:
         """Calibrated P(supported) for each (premise, hypothesis) pair, in one batched pass."""
-        return self.judge.support_probabilities(self.judge.predict(premises, hypotheses))
+        return self.judge.p_supported(premises, hypotheses)
 
     def entails(self, premise: str, hypothesis: str) -> bool:
         """ALCE's entailment check with our verifier."""

@@ -67,10 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, ps in pairs.items():
                 windows += sum(len(judge._windows(p.premise, p.hypothesis)) for p in ps)
                 started = time.perf_counter()
-                scores = judge.predict([p.premise for p in ps], [p.hypothesis for p in ps])
+                probs = judge.p_supported([p.premise for p in ps], [p.hypothesis for p in ps])
                 seconds += time.perf_counter() - started
                 n += len(ps)
-                probs = judge.support_probabilities(scores)
                 per_set[name] = balanced_accuracy([p.label for p in ps], [int(x >= judge.threshold) for x in probs])
             row = {
                 "runtime": runtime,

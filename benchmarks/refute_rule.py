@@ -12,8 +12,8 @@ pre-selection), and the verifier's decision is replayed for a grid of the two re
   (`veracity.judges.nli.MIN_REFUTING_OVERLAP`; shipped 0.3);
 * `refute_threshold`: the contradiction probability at or above which it refutes (shipped 0.5).
 
-The window that decides and the supported cut (the shipped calibrated threshold) are replayed exactly as
-`NLIJudge` applies them to one evidence text. Reported per
+Supported is decided first, by the judge's calibrated P(supported) (its support rule, at the shipped
+overlap) and threshold; the refuting window is then replayed as `NLIJudge` chooses it for one evidence text. Reported per
 set: 3-way balanced accuracy (mean recall over the classes present), refuted precision and recall, and
 not-enough-info recall, for the shipped setting and for the setting chosen leave-one-set-out (on the
 sets other than the scored one and its views: never on the pairs reported), with the mean and worst set.
@@ -39,7 +39,7 @@ from veracity.evaluation.devsets import load_devset  # noqa: E402
 from veracity.evaluation.pairs import ClaimEvidencePair  # noqa: E402
 from veracity.evaluation.splits import select_half  # noqa: E402
 from veracity.evaluation.views import load_view  # noqa: E402
-from veracity.text.words import lexical_overlap  # noqa: E402
+from veracity.text.words import content_tokens, lexical_overlap  # noqa: E402
 
 DEFAULT_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 SETS = ("scifact", "climate_fever", "healthver", "covidfact", "fever_symmetric")
@@ -52,10 +52,11 @@ CLASSES = ("supported", "refuted", "not_enough_info")
 
 @dataclass(frozen=True)
 class ScoredPair:
-    """Gold 3-way label and every window's (contradiction, entailment, overlap with the claim, calibrated P(supported))."""
+    """Gold 3-way label, the judge's calibrated P(supported) and every window's (contradiction, entailment, overlap)."""
 
     gold: str
-    windows: np.ndarray  # shape (n_windows, 4)
+    p_support: float
+    windows: np.ndarray  # shape (n_windows, 3)
 
 
 def score_pairs(judge, pairs: Sequence[ClaimEvidencePair]) -> list[ScoredPair]:
@@ -68,12 +69,21 @@ def score_pairs(judge, pairs: Sequence[ClaimEvidencePair]) -> list[ScoredPair]:
     for pair, windows in zip(pairs, per_pair):
         rows = scores[i : i + len(windows)]
         i += len(windows)
-        calibrated = judge.support_probabilities(rows)
-        table = np.array(
-            [[s.contradiction, s.entailment, lexical_overlap(w.text, pair.hypothesis), p] for s, w, p in zip(rows, windows, calibrated)]
-        )
-        out.append(ScoredPair(pair.three_way or "", table))
+        table = np.array([[s.contradiction, s.entailment, lexical_overlap(w.text, pair.hypothesis)] for s, w in zip(rows, windows)])
+        out.append(ScoredPair(pair.three_way or "", _p_support(judge, table, pair.hypothesis), table))
     return out
+
+
+def _p_support(judge, w: np.ndarray, claim: str) -> float:
+    """The judge's calibrated P(supported) for one evidence text, from its window scores (`_most_decisive`)."""
+    support = int(np.argmax(w[:, 1]))
+    if judge.support_rule == "entailment_x_coverage":
+        covered = w[:, 2].max() if content_tokens(claim) else 1.0
+        return judge.calibrate_support([w[support, 1] * covered])[0]
+    related = np.flatnonzero(w[:, 2] >= SHIPPED[0])
+    contra = int(related[np.argmax(w[related, 0])]) if related.size else support
+    chosen = support if w[support, 1] >= w[contra, 0] else contra
+    return judge.calibrate_support([w[chosen, 1]])[0]
 
 
 def decide(pair: ScoredPair, threshold: float, min_overlap: float, refute_threshold: float) -> str:
@@ -83,7 +93,7 @@ def decide(pair: ScoredPair, threshold: float, min_overlap: float, refute_thresh
     related = np.flatnonzero(w[:, 2] >= min_overlap)
     contra = int(related[np.argmax(w[related, 0])]) if related.size else support
     chosen = support if w[support, 1] >= w[contra, 0] else contra
-    if w[chosen, 3] >= threshold:
+    if pair.p_support >= threshold:
         return "supported"
     if w[chosen, 2] >= min_overlap and w[chosen, 0] >= refute_threshold:
         return "refuted"

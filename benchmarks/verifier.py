@@ -84,7 +84,7 @@ class Row:
 
 
 def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float]], float]:
-    """Raw P(supported) = entailment probability from :class:`veracity.judges.NLIJudge`, its calibration map
+    """Raw P(supported) from :class:`veracity.judges.NLIJudge` (under the model's support rule), its calibration map
     and the decision threshold the judge applies to calibrated probabilities."""
     try:
         from veracity.judges import NLIJudge
@@ -95,10 +95,10 @@ def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float
     judge = NLIJudge(model=model)
 
     def score(premises: list[str], hypotheses: list[str]) -> list[float]:
-        return [float(s.entailment) for s in judge.predict(premises, hypotheses)]
+        return judge.raw_support(premises, hypotheses)
 
     def calibrate(raw: list[float]) -> list[float]:
-        return [float(p) for p in judge.calibrator.predict(raw)] if judge.calibrator is not None else raw
+        return judge.calibrate_support(raw)
 
     return score, calibrate, judge.threshold
 

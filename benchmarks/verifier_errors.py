@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs = select_half(pairs, "evaluation")
         sample = random.Random(args.seed).sample(pairs, min(args.per_set, len(pairs)))
         scores = judge.predict([p.premise for p in sample], [p.hypothesis for p in sample])
-        probs = judge.support_probabilities(scores)
+        probs = judge.p_supported([p.premise for p in sample], [p.hypothesis for p in sample])
         errors = [(p, s, q) for p, s, q in zip(sample, scores, probs) if (q >= judge.threshold) != bool(p.label)]
         print(f"== {name}: {len(errors)} errors of {len(sample)}")
         for pair, score, prob in errors:

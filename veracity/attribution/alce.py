@@ -113,7 +113,7 @@ def default_entails() -> Entails:
     judge = _default_judge()
 
     def entails(premise: str, hypothesis: str) -> bool:
-        return judge.support_probabilities(judge.predict([premise], [hypothesis]))[0] >= judge.threshold
+        return judge.p_supported([premise], [hypothesis])[0] >= judge.threshold
 
     return entails
 

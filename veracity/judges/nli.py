@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from veracity.errors import EmptyInputError, InvalidArgumentError, VeracityError
-from veracity.text.words import lexical_overlap
+from veracity.text.words import content_tokens, lexical_overlap
 from veracity.verifier.calibration import Calibrator, calibrator_from_dict
 from veracity.judges.decision import decision_in_window, sharpen
 from veracity.judges.evidence import as_evidence
@@ -27,6 +27,11 @@ DEFAULT_REFUTE_THRESHOLD = 0.5
 MIN_REFUTING_OVERLAP = 0.3  # share of the claim's content words a window needs before it may refute
 DEFAULT_MAX_WINDOWS = 6  # windows of a long evidence text scored per claim (benchmarks/long_evidence.py); None: all
 RARE_WINDOWS = 3  # a claim word in at most this many windows keeps its windows (a window and its sentence share words)
+# How an evidence text's windows give one raw P(supported) (`NLIJudge(support_rule=...)`; a model's metadata names
+# the rule its calibration was fitted on). "entailment": the most decisive window's entailment (a related window
+# that contradicts more strongly decides). "entailment_x_coverage": the strongest entailment times the largest
+# share of the claim's content words in one window (benchmarks/verifier_aggregation.py, docs/verifier.md).
+SUPPORT_RULES = ("entailment", "entailment_x_coverage")
 
 
 class NLIScores(BaseModel):
@@ -41,10 +46,13 @@ class NLIScores(BaseModel):
 
 @dataclass(frozen=True)
 class WindowScores:
-    """The scores of the most decisive window of a premise, and where that window lies."""
+    """The scores of the most decisive window of a premise and where it lies; the premise's raw support
+    (under the judge's support rule) and the window with the strongest entailment."""
 
     scores: NLIScores
     window: Window
+    support: float
+    support_window: Window
 
 
 class NLIJudge:
@@ -59,6 +67,8 @@ class NLIJudge:
     the claim's rare words: `select_windows`). None scores every window (slower on long documents).
     `quote_rule`: a claim the evidence states word for word, not denied or questioned just before, is
     scored as entailed (`veracity.verifier.quotes`); False leaves every pair to the model.
+    `support_rule`: how an evidence text's window scores give its raw P(supported) (`SUPPORT_RULES`); by
+    default the rule the model's calibration was fitted on (its metadata), else "entailment".
     """
 
     def __init__(
@@ -73,6 +83,7 @@ class NLIJudge:
         calibrated: bool = True,
         max_windows: int | None = DEFAULT_MAX_WINDOWS,
         quote_rule: bool = True,
+        support_rule: str | None = None,
     ) -> None:
         if not isinstance(model, (str, os.PathLike)):
             raise InvalidArgumentError(f"model must be a model name or a local path, not {kind(model)}")
@@ -80,6 +91,8 @@ class NLIJudge:
         for name, value in (("threshold", threshold), ("refute_threshold", refute_threshold)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0):
                 raise InvalidArgumentError(f"{name} must be a number in [0, 1], not {kind(value)}")
+        if support_rule is not None and support_rule not in SUPPORT_RULES:
+            raise InvalidArgumentError(f"support_rule must be one of {', '.join(SUPPORT_RULES)}, not {support_rule!r}")
         from veracity.verifier.loading import load_nli_model, set_threads  # the model code, only when a judge is built
 
         set_threads(threads)
@@ -88,6 +101,9 @@ class NLIJudge:
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
         self.refute_threshold = refute_threshold
+        self.support_rule = support_rule or str(self.loaded.metadata.get("support_rule", "entailment"))
+        if self.support_rule not in SUPPORT_RULES:
+            raise VeracityError(f"model {model!r} names an unknown support_rule {self.support_rule!r} in its metadata")
         calibration = self.loaded.metadata.get("calibration")
         self.calibrator: Calibrator | None = calibrator_from_dict(calibration) if calibrated and calibration else None
         tuned_key = "threshold" if self.calibrator is not None else "threshold_raw"  # the tuned cut, on the scale in use
@@ -114,8 +130,23 @@ class NLIJudge:
         for windows, hypothesis in zip(windows_per_pair, hypotheses):
             scored = list(zip(flat_scores[i : i + len(windows)], windows))
             i += len(windows)
-            results.append(_most_decisive(scored, hypothesis))
+            results.append(_most_decisive(scored, hypothesis, self.support_rule))
         return results
+
+    def raw_support(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[float]:
+        """Uncalibrated P(supported) of each (evidence, claim) pair under the judge's support rule."""
+        return [w.support for w in self.predict_windows(premises, hypotheses)]
+
+    def p_supported(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[float]:
+        """Calibrated P(supported) of each (evidence, claim) pair: what `Verdict.probability` reports."""
+        return self.calibrate_support(self.raw_support(premises, hypotheses))
+
+    def calibrate_support(self, raw: Sequence[float]) -> list[float]:
+        """The model's calibration map applied to raw support scores (unchanged where there is none)."""
+        raw = [float(r) for r in raw]
+        if self.calibrator is None or not raw:
+            return raw
+        return [float(p) for p in self.calibrator.predict(raw)]
 
     def _windows(self, premise: str, hypothesis: str) -> list[Window]:
         claim_tokens = self._count_tokens(hypothesis)
@@ -155,11 +186,12 @@ class NLIJudge:
         return [out[i] for i in range(len(premises))]
 
     def support_probabilities(self, scores: Sequence[NLIScores]) -> list[float]:
-        """Calibrated P(supported) for each pair's scores (P(entailment) where there is no calibration)."""
-        raw = [s.entailment for s in scores]
-        if self.calibrator is None or not raw:
-            return raw
-        return [float(p) for p in self.calibrator.predict(raw)]
+        """The calibration map applied to P(entailment) alone: P(supported) under the "entailment" rule.
+
+        Under another support rule the map expects that rule's raw scores: use `p_supported(premises,
+        hypotheses)`, which applies the judge's rule.
+        """
+        return self.calibrate_support([s.entailment for s in scores])
 
     # -- verdicts --------------------------------------------------------------------------------
 
@@ -192,10 +224,10 @@ class NLIJudge:
     def _decide(self, found: list[tuple[Evidence, WindowScores]], claim: str) -> Verdict:
         if not found:
             return Verdict(label="not_enough_info", probability=None, reason="no evidence passages to check against")
-        support = max(found, key=lambda f: f[1].scores.entailment)
+        support = max(found, key=lambda f: f[1].support)
         related = [f for f in found if lexical_overlap(f[1].window.text, claim) >= MIN_REFUTING_OVERLAP]
         refute = max(related, key=lambda f: f[1].scores.contradiction) if related else None
-        p_support = self.support_probabilities([support[1].scores])[0]
+        p_support = self.calibrate_support([support[1].support])[0]
         if p_support >= self.threshold:
             label, decider, reason = "supported", support, "entailed by the evidence"
         elif refute is not None and refute[1].scores.contradiction >= self.refute_threshold:
@@ -205,7 +237,8 @@ class NLIJudge:
         ranked = [decider] + sorted(
             (f for f in found if f is not decider), key=lambda f: -max(f[1].scores.entailment, f[1].scores.contradiction)
         )
-        window = (decider[1].window.start, decider[1].window.end)
+        decisive = decider[1].window if label == "refuted" else decider[1].support_window
+        window = (decisive.start, decisive.end)
         return Verdict(
             label=label,
             probability=round(float(p_support), 6),
@@ -215,18 +248,23 @@ class NLIJudge:
         )
 
 
-def _most_decisive(scored: list[tuple[NLIScores, Window]], hypothesis: str) -> WindowScores:
-    """The window with the strongest support, unless a related window contradicts more strongly.
+def _most_decisive(scored: list[tuple[NLIScores, Window]], hypothesis: str, rule: str = "entailment") -> WindowScores:
+    """The window with the strongest support, unless a related window contradicts more strongly; and the
+    premise's raw support under `rule` (`SUPPORT_RULES`).
 
     Only windows that share enough of the claim's content words may refute it: NLI models trained on
     related sentence pairs call unrelated text "contradiction", which would turn every long document
     with an off-topic window into a refutation.
     """
+    coverage = [lexical_overlap(w.text, hypothesis) for _, w in scored]
+    covered = max(coverage) if content_tokens(hypothesis) else 1.0  # a claim of stopwords only has nothing to cover
     support = max(scored, key=lambda s: s[0].entailment)
-    related = [s for s in scored if lexical_overlap(s[1].text, hypothesis) >= MIN_REFUTING_OVERLAP] or [support]
+    related = [s for s, c in zip(scored, coverage) if c >= MIN_REFUTING_OVERLAP] or [support]
     contra = max(related, key=lambda s: s[0].contradiction)
     best = support if support[0].entailment >= contra[0].contradiction else contra
-    return WindowScores(best[0], best[1])
+    if rule == "entailment_x_coverage":
+        return WindowScores(best[0], best[1], support[0].entailment * covered, support[1])
+    return WindowScores(best[0], best[1], best[0].entailment, best[1])
 
 
 def _narrow(evidence: Evidence, ws: WindowScores) -> Evidence:

@@ -29,12 +29,12 @@ from veracity.verifier.training_data import load_pool
 from veracity.verifier.model import DEFAULT_MODEL_DIR
 
 
-def raw_support(model_dir: Path, premises: list[str], hypotheses: list[str]) -> np.ndarray:
-    """Uncalibrated P(entailment) from the verifier in `model_dir`."""
+def raw_support(model_dir: Path, premises: list[str], hypotheses: list[str], support_rule: str | None = None) -> np.ndarray:
+    """Uncalibrated P(supported) from the verifier in `model_dir`, under `support_rule` (default: the model's)."""
     from veracity.judges.nli import NLIJudge
 
-    judge = NLIJudge(model=str(model_dir), calibrated=False)
-    return np.array([s.entailment for s in judge.predict(premises, hypotheses)])
+    judge = NLIJudge(model=str(model_dir), calibrated=False, support_rule=support_rule)
+    return np.array(judge.raw_support(premises, hypotheses))
 
 
 def best_threshold(scores: np.ndarray, labels: np.ndarray, groups: list[str]) -> float:
@@ -74,15 +74,23 @@ def devset_calibration_pairs(data_root: Path, per_set: int, seed: int = 13) -> t
     return premises, claims, np.array(labels), groups
 
 
-def calibrate(model_dir: Path, data_dir: Path | None = None, seed: int = 13, *, devsets: Path | None = None, per_set: int = 150) -> dict:
+def calibrate(
+    model_dir: Path,
+    data_dir: Path | None = None,
+    seed: int = 13,
+    *,
+    devsets: Path | None = None,
+    per_set: int = 150,
+    support_rule: str | None = None,
+) -> dict:
     if devsets is not None:
         premises, claims, labels, groups = devset_calibration_pairs(devsets, per_set, seed)
-        scores = raw_support(model_dir, premises, claims)
+        scores = raw_support(model_dir, premises, claims, support_rule)
         source = f"calibration half of the dev sets under {devsets.name}/ ({', '.join(sorted(set(groups)))}), <= {per_set} per set"
     else:
         pairs = load_pool(data_dir, "dev")
         labels = np.array([int(p.label == "entailment") for p in pairs])
-        scores = raw_support(model_dir, [p.premise for p in pairs], [p.hypothesis for p in pairs])
+        scores = raw_support(model_dir, [p.premise for p in pairs], [p.hypothesis for p in pairs], support_rule)
         groups = ["nli_dev"] * len(pairs)
         source = f"{data_dir.name}/dev*.jsonl, permitted sources"
     if len(labels) < 2 * MIN_CALIBRATION_POINTS or len(set(labels.tolist())) < 2:
@@ -104,6 +112,8 @@ def calibrate(model_dir: Path, data_dir: Path | None = None, seed: int = 13, *, 
     metadata_path = model_dir / "metadata.json"
     metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}
     metadata["calibration"] = calibrator.to_dict()
+    if support_rule is not None:
+        metadata["support_rule"] = support_rule  # the raw scores the map was fitted on (NLIJudge reads it)
     metadata["calibration_data"] = f"{source}, n={len(labels)}"
     if devsets is not None:
         calibrated = np.asarray(calibrator.predict(scores), dtype=float)
@@ -132,9 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     source.add_argument("--devsets", type=Path, help="root of the shared dev sets: calibrate on their calibration half")
     source.add_argument("--data", type=Path, help="the training pool folder (nli_train): calibrate on its dev split")
     parser.add_argument("--per-set", type=int, default=150, help="with --devsets: at most this many pairs per dev set")
+    parser.add_argument("--support-rule", choices=("entailment", "entailment_x_coverage"), help="raw support rule to calibrate (stored in the metadata); default: the model's")
     args = parser.parse_args(argv)
     try:
-        metadata = calibrate(args.model_dir, args.data, devsets=args.devsets, per_set=args.per_set)
+        metadata = calibrate(args.model_dir, args.data, devsets=args.devsets, per_set=args.per_set, support_rule=args.support_rule)
     except VeracityError as err:
         raise SystemExit(f"error: {err}") from None
     print(json.dumps({k: metadata[k] for k in ("calibration_data", "calibration_held_out_ece", "calibration_report")}, indent=2))
