@@ -298,7 +298,8 @@ class WholeDocuments:
 # -- main -------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, base_embedder: Embedder | None = None) -> int:
+    """Run the benchmark; `base_embedder` replaces the default embedder (benchmarks/embedder_int8.py)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--docs", type=int, default=20_000, help="corpus size (SciFact abstracts + distractors)")
@@ -311,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     documents, claims, qrels, sources = build_corpus(args.data, args.docs)
     query_ids = sorted(qrels)
     queries, relevant = [claims[q] for q in query_ids], [qrels[q] for q in query_ids]
-    embedder = CachedEmbedder(default_embedder(), args.encode_cache)
+    embedder = CachedEmbedder(base_embedder or default_embedder(), args.encode_cache)
     print(
         f"corpus: {len(documents)} documents ({len(documents) - sum(sources.values())} SciFact abstracts, "
         f"distractors {dict(sorted(sources.items()))}); {len(queries)} claims with qrels"
