@@ -203,8 +203,7 @@ def _describe_nli(judge: Any) -> Component | None:
 
     if not isinstance(judge, NLIJudge):
         return None
-    meta = judge.loaded.metadata
-    calibration = meta.get("calibration") if judge.calibrator is not None else None
+    calibration = judge.calibration_spec
     weights_file, weights_sha = weights_hash(judge.name)
     settings: dict[str, Any] = {
         "model": judge.name,
@@ -213,6 +212,7 @@ def _describe_nli(judge: Any) -> Component | None:
         "runtime": _runtime(judge.loaded),
         "max_length": judge.loaded.max_length,
         "calibration": None if calibration is None else {"method": calibration.get("method"), "id": json_id(calibration)},
+        "support_rule": judge.support_rule,
         "threshold": judge.threshold,
         "refute_threshold": judge.refute_threshold,
         "min_refuting_overlap": MIN_REFUTING_OVERLAP,

@@ -101,13 +101,13 @@ class NLIJudge:
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
         self.refute_threshold = refute_threshold
-        self.support_rule = support_rule or str(self.loaded.metadata.get("support_rule", "entailment"))
-        if self.support_rule not in SUPPORT_RULES:
-            raise VeracityError(f"model {model!r} names an unknown support_rule {self.support_rule!r} in its metadata")
-        calibration = self.loaded.metadata.get("calibration")
-        self.calibrator: Calibrator | None = calibrator_from_dict(calibration) if calibrated and calibration else None
+        tuned = _tuning_for(self.loaded.metadata, support_rule, model, calibrated)
+        self.support_rule = tuned.get("support_rule", support_rule or "entailment")
+        calibration = tuned.get("calibration")
+        self.calibration_spec: dict | None = calibration if calibrated and calibration else None  # as serialised
+        self.calibrator: Calibrator | None = calibrator_from_dict(calibration) if self.calibration_spec else None
         tuned_key = "threshold" if self.calibrator is not None else "threshold_raw"  # the tuned cut, on the scale in use
-        self.threshold = threshold if threshold is not None else float(self.loaded.metadata.get(tuned_key, 0.5))
+        self.threshold = threshold if threshold is not None else float(tuned.get(tuned_key, 0.5))
 
     @property
     def name(self) -> str:
@@ -246,6 +246,28 @@ class NLIJudge:
             evidence=[_narrow(e, ws) for e, ws in ranked],
             decided_by=decision_in_window(0, decider[0].passage, window, claim),
         )
+
+
+def _tuning_for(metadata: dict, rule: str | None, model: object, calibrated: bool) -> dict:
+    """The calibration map and thresholds a model's metadata holds for a support rule (with "support_rule" set).
+
+    The top level holds those of the model's own rule (`support_rule`, "entailment" if absent); `support_rules`
+    may hold those of other rules, fitted the same way (`python -m veracity.verifier.calibrate --support-rule`).
+    """
+    own = str(metadata.get("support_rule", "entailment"))
+    if own not in SUPPORT_RULES:
+        raise VeracityError(f"model {model!r} names an unknown support_rule {own!r} in its metadata")
+    if rule is None or rule == own:
+        return {**metadata, "support_rule": own}
+    others = metadata.get("support_rules") or {}
+    if rule in others:
+        return {**others[rule], "support_rule": rule}
+    if calibrated and metadata.get("calibration"):
+        raise InvalidArgumentError(
+            f"model {model!r} is calibrated for support_rule {own!r}, not {rule!r}: calibrate it for that rule "
+            f"(python -m veracity.verifier.calibrate --support-rule {rule} ...) or pass calibrated=False"
+        )
+    return {"support_rule": rule}
 
 
 def _most_decisive(scored: list[tuple[NLIScores, Window]], hypothesis: str, rule: str = "entailment") -> WindowScores:

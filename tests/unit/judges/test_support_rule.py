@@ -60,3 +60,26 @@ def test_verdict_probability_is_p_supported(judges: dict[str, NLIJudge]) -> None
         verdict = judge.verify(CLAIM, [DOCUMENT])
         assert verdict.probability == pytest.approx(judge.p_supported([DOCUMENT], [CLAIM])[0], abs=1e-6)
         assert judge.p_supported([DOCUMENT], [CLAIM]) == judge.calibrate_support(judge.raw_support([DOCUMENT], [CLAIM]))
+
+
+def test_each_rule_has_its_own_shipped_calibration(judges: dict[str, NLIJudge]) -> None:
+    plain, coverage = judges["entailment"], judges["entailment_x_coverage"]
+    assert plain.calibration_spec is not None and coverage.calibration_spec is not None
+    assert plain.calibration_spec != coverage.calibration_spec and plain.threshold != coverage.threshold
+
+
+def test_a_rule_without_calibration_needs_recalibrating(tmp_path) -> None:
+    import json
+    import shutil
+
+    from veracity.verifier.model import DEFAULT_MODEL_DIR
+
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, model)
+    meta = json.loads((model / "metadata.json").read_text())
+    meta.pop("support_rules")
+    (model / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(InvalidArgumentError, match="--support-rule entailment_x_coverage"):
+        NLIJudge(str(model), support_rule="entailment_x_coverage")
+    uncalibrated = NLIJudge(str(model), support_rule="entailment_x_coverage", calibrated=False)
+    assert uncalibrated.calibrator is None and uncalibrated.threshold == 0.5
