@@ -54,7 +54,7 @@ test: setup-test browser
 
 # The fuzz campaign with 10x the examples of `make test`, plus its slow targets (huge inputs); figures in docs/benchmarks.md.
 fuzz: setup-test
-	VERACITY_FUZZ_SCALE=10 VERACITY_SLOW=1 $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
+	VERACITY_FUZZ_SCALE=10 VERACITY_SLOW=1 $(BIN)/python -m pytest -q tests/integration/test_fuzz.py --hypothesis-show-statistics
 
 bench: setup
 	$(BIN)/python benchmarks/verifier.py

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from _paths import DATA
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-DATA = Path(__file__).parent / "data"
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -41,10 +40,11 @@ def scifact_documents():
     ]
 
 
-# Markers by file, so tests stay where they are: `pytest -m "not slow and not model and not browser and not ray"`
-# is the fast unit run; `make test` runs everything. A test needing the `judge` fixture is a `model` test too.
+# Markers by file name (basenames are unique across tests/unit, tests/integration and tests/browser) and, for
+# tests/browser/, by folder: `pytest -m "not slow and not model and not browser and not ray"` is the fast unit run;
+# `make test` runs everything. A test needing the `judge` fixture is a `model` test too.
 RAY_FILES = {"test_ray.py"}
-BROWSER_FILES = {"test_ui_browser.py"}
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 BROWSER_TESTS = {"test_report_html.py": "test_browser_"}  # file -> name prefix of its browser tests
 MODEL_FILES = {  # build a real model in the test itself: the verifier, the dense embedder, local/smollm2, a server
     "test_calibration.py", "test_cli.py", "test_cli_index.py", "test_client.py", "test_confidence_prompt.py",
@@ -64,7 +64,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if name in RAY_FILES:
             item.add_marker(pytest.mark.ray)
             item.add_marker(pytest.mark.slow)
-        if name in BROWSER_FILES or item.name.startswith(BROWSER_TESTS.get(name, "\0")):
+        if BROWSER_DIR in item.path.resolve().parents or item.name.startswith(BROWSER_TESTS.get(name, "\0")):
             item.add_marker(pytest.mark.browser)
         if name in MODEL_FILES or item.name in MODEL_TESTS or MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)

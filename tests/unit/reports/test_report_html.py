@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from _paths import DATA
+
 from veracity.attribution import answer_metrics, attribution_score, parse_citations
 from veracity.attribution.alce import CitationScores, SentenceCitation
 from veracity.attribution.rag import RAGReport
@@ -19,7 +21,6 @@ from veracity.errors import InputFormatError
 from veracity.reports import read_batch_output, render_batch_html, render_html
 from veracity.types import Claim, ClaimResult, Evidence, Passage, Report, Verdict
 
-DATA = Path(__file__).parent / "data"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
+
+from _paths import REPO
 
 from veracity.attribution import (
     AnswerMetrics,
@@ -20,7 +21,7 @@ from veracity.errors import EmptyInputError, InputFormatError
 from veracity.judges.nli import NLIScores
 from veracity.types import Claim, ClaimResult, Document, Passage, Report, Verdict
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "veracity" / "judges" / "models" / "default"
+DEFAULT_MODEL = REPO / "veracity" / "verifier" / "models" / "default"
 
 # ------------------------------------------------------------------------------------ parsing
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from _paths import DATA
+
 from veracity.errors import InputFormatError
 from veracity.retrieval import Document, content_id, load_documents, split_document
 from veracity.retrieval.dedup import fingerprint, near_duplicates, normalise
 
-DATA = Path(__file__).parent / "data"
 INGEST = DATA / "ingest"
 FIXTURE_FILES = ("abstract.txt", "abstract.md", "article.html", "paper.pdf", "records.jsonl", "records.csv")
 

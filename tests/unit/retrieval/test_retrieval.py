@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _paths import DATA
+
 from veracity.errors import EmptyInputError, IndexNotFoundError, InputFormatError, VeracityError
 from veracity.retrieval import (
     Document,
@@ -28,7 +30,6 @@ from veracity.retrieval import (
 from veracity.retrieval.embedder import EMBEDDER_DIM, count_tokens, encode
 from veracity.retrieval.sentences import sentence_spans
 
-DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "scifact_corpus_small.jsonl"
 MODES = ("hybrid", "bm25", "dense")
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from _paths import REPO
+
 from veracity.cli import app
 from veracity.retrieval import HybridIndex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 CORPUS = ROOT / "examples" / "corpus"
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+
+from _paths import SHARED_DATA
 
 from veracity.claims import (
     ClaimExtractor,
@@ -19,7 +20,7 @@ from veracity.claims.spacy_nlp import load_nlp
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.types import Claim
 
-HALUEVAL = Path(__file__).resolve().parents[2] / "shared/data/halueval_general/general_data.dev_sample.jsonl"
+HALUEVAL = SHARED_DATA / "halueval_general" / "general_data.dev_sample.jsonl"
 
 # ChatGPT responses from HaluEval "general" (RUCAIBox/HaluEval, MIT licence), IDs 9, 294, 373.
 REAL_RESPONSES = [

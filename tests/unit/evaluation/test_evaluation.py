@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from _paths import REPO, SHARED_DATA
+
 from veracity.errors import VeracityError
 from veracity.evaluation import (
     DEVSETS,
@@ -25,8 +27,6 @@ from veracity.evaluation import (
     roc_auc,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 FIXTURE = REPO / "tests" / "data" / "nli_pairs.jsonl"
 
 needs_data = pytest.mark.skipif(

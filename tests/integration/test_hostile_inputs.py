@@ -19,6 +19,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from _paths import REPO
+
 from veracity.batch import read_records, run_batch
 from veracity.claims import extract_claims
 from veracity.claims.limits import ClaimLimits, apply_limits, text_pieces
@@ -30,7 +32,7 @@ from veracity.pipeline import FactChecker
 from veracity.retrieval.errors import IndexCorruptError
 from veracity.types import Claim, ClaimResult, Document, Report, Verdict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 EIFFEL = "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was completed in 1889."
 CONTEXTS = [EIFFEL, "Marie Curie was a physicist and chemist who conducted pioneering research on radioactivity."]
 UNIT = "The Eiffel Tower was completed in 1889 and it is in Paris, "

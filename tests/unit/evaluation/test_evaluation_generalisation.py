@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _paths import REPO, SHARED_DATA
+
 from veracity.errors import VeracityError
 from veracity.evaluation.checks import KNOWN_FAILURES, deletion_check, known_failures_check, paraphrase
 from veracity.evaluation.loso import SetScores, best_threshold, fit_map_and_threshold, leave_one_set_out
 from veracity.evaluation.splits import half_of
 from veracity.evaluation.views import VIEWS, load_view, view_names
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 # ---------------------------------------------------------------- leave one set out

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from _paths import REPO
+
 from veracity.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 CONTEXTS = [
     "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was completed in 1889.",
     "Marie Curie was a physicist and chemist who conducted pioneering research on radioactivity.",

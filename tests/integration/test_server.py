@@ -9,13 +9,14 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+
+from _paths import REPO
 
 from veracity.attribution import CitationScores
 from veracity.attribution.rag import RAGReport
@@ -27,7 +28,7 @@ from veracity.server.engine import Engine
 from veracity.server.runner import BackgroundServer
 from veracity.types import Claim, Report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 TEXT = "The Eiffel Tower was completed in 1889. Marie Curie researched radioactivity."
 CONTEXTS = [
     "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was completed in 1889.",

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from _paths import DATA
+
 from veracity.errors import InputFormatError
 from veracity.retrieval import Retriever, available_retrievers, get_retriever
 from veracity.retrieval.kg import (
@@ -26,7 +28,7 @@ from veracity.retrieval.kg import (
     read_labelled_triples,
 )
 
-KG_DATA = Path(__file__).parent / "data" / "kg"
+KG_DATA = DATA / "kg"
 CODEX = KG_DATA / "codex_s"
 FB13 = KG_DATA / "fb13"
 WD = "http://www.wikidata.org/entity/"

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from _paths import DATA, REPO
 
 from veracity.claims import extract_claims, extract_claims_and_skipped
 from veracity.claims.checkworthiness import SKIP_RULES, SkipRule, match_rule
 from veracity.claims.spacy_extractor import RULES, SpacyClaimExtractor
 from veracity.errors import VeracityError
 
-DATA = Path(__file__).parent / "data"
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "answer.txt"
+DEMO = REPO / "examples" / "answer.txt"
 
 
 def texts(text: str) -> list[str]:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 CORPUS = ROOT / "examples" / "corpus"
 ANSWER = (
     "Interleukin-33 is a member of the IL-1 family. It promotes the pathogenesis of asthma. "

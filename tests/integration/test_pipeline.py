@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from _paths import DATA
+
 from veracity import FactChecker
 from veracity.errors import EmptyInputError, VeracityError
 from veracity.types import Document
@@ -78,11 +80,9 @@ def test_documents_are_accepted_as_contexts(checker):
 
 def test_knowledge_graph_decides_or_passes_evidence(judge):
     """Real FB13 triples: the graph decides what it can, the verifier reads its triples for the rest."""
-    from pathlib import Path
-
     from veracity.retrieval.kg import load_fb13
 
-    kg = load_fb13(Path(__file__).parent / "data" / "kg" / "fb13", files=("dev.tsv",))
+    kg = load_fb13(DATA / "kg" / "fb13", files=("dev.tsv",))
     checker = FactChecker(kg=kg, judge=judge)
     report = checker.check(
         "River Phoenix died of a heroin overdose. Eliot Ness died of oral cancer. Eliot Ness enjoyed jazz music."

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _paths import DATA
+
 from veracity.errors import EmptyInputError, InputFormatError, VeracityError
 from veracity.retrieval import (
     ClaimQuery,
@@ -27,7 +29,6 @@ from veracity.retrieval.dense import DenseIndex
 from veracity.retrieval.embedder import EMBEDDER_DIM, EMBEDDER_NAME, count_tokens, encode
 from veracity.retrieval.encoding import encode_resumable
 
-DATA = Path(__file__).parent / "data"
 CORPUS = load_documents(DATA / "scifact_corpus_small.jsonl")
 QUERIES = [
     "A deficiency of folate increases blood levels of homocysteine.",

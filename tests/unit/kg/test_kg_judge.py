@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from _paths import DATA
+
 from veracity import FactChecker
 from veracity.errors import VeracityError
 from veracity.judges import get_judge
@@ -16,7 +18,7 @@ from veracity.retrieval.kg import KnowledgeGraph, load_fb13
 from veracity.server.budget import BudgetedJudge
 from veracity.types import Claim, Evidence, JudgeStats, Verdict
 
-FB13 = Path(__file__).parent / "data" / "kg" / "fb13"
+FB13 = DATA / "kg" / "fb13"
 CLAIMS = ["River Phoenix died of a heroin overdose.", "Eliot Ness died of oral cancer.", "Eliot Ness enjoyed jazz music."]
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from _paths import REPO, SHARED_DATA
+
 from veracity.attribution import citation_scores, parse_citations
 
-REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "rag_answers.jsonl"
-SHARED_DATA = REPO.parent / "shared" / "data"
 LABELS = {"attributable", "not attributable"}
 ANSWERS = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -25,7 +25,7 @@ def entails(judge):
     """Our verifier (the session's `judge`) on the calibrated probability at 0.5, as the benchmark uses it."""
 
     def check(premise: str, hypothesis: str) -> bool:
-        return judge.support_probabilities(judge.predict([premise], [hypothesis]))[0] >= 0.5
+        return judge.p_supported([premise], [hypothesis])[0] >= 0.5
 
     return check
 
