@@ -7,8 +7,9 @@ Names are imported lazily: importing this package loads neither networkx nor spa
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from veracity._lazy import lazy_getattr
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from veracity.kg.judge import KGJudge, decision_verdict
@@ -26,12 +27,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'veracity.kg' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
