@@ -233,6 +233,11 @@ def load_fever_symmetric(data_dir: Path) -> list[ClaimEvidencePair]:
     return _pairs(out)
 
 
+def _joined(parts: list[str], separator: str) -> str:
+    """The non-blank parts, stripped, joined by `separator`."""
+    return separator.join(p.strip() for p in parts if p.strip())
+
+
 def load_wice(data_dir: Path) -> list[ClaimEvidencePair]:
     """WiCE oracle chunks (claim level): supported -> 1; partially/not supported -> 0.
 
@@ -249,17 +254,8 @@ def load_wice(data_dir: Path) -> list[ClaimEvidencePair]:
     out: list[ClaimEvidencePair] = []
     for row in read_jsonl(path):
         label, three = _mapped(row["label"], mapping, str(path))
-        premise = " ".join(s.strip() for s in row["evidence"] if s.strip())
-        out.append(
-            ClaimEvidencePair(
-                premise,
-                row["claim"],
-                label,
-                "wice",
-                three,
-                group_id=str(row["meta"]["id"]),
-            )
-        )
+        premise = _joined(row["evidence"], " ")
+        out.append(ClaimEvidencePair(premise, row["claim"], label, "wice", three, group_id=str(row["meta"]["id"])))
     return _pairs(out)
 
 
@@ -302,17 +298,9 @@ def load_attributionbench(data_dir: Path) -> list[ClaimEvidencePair]:
     out: list[ClaimEvidencePair] = []
     for row in read_jsonl(path):
         label, three = _mapped(row["attribution_label"], mapping, str(path))
-        premise = "\n".join(r.strip() for r in row["references"] if r.strip())
+        premise = _joined(row["references"], "\n")
         out.append(
-            ClaimEvidencePair(
-                premise,
-                row["claim"],
-                label,
-                "attributionbench",
-                three,
-                subset=row.get("src_dataset"),
-                group_id=row.get("id"),
-            )
+            ClaimEvidencePair(premise, row["claim"], label, "attributionbench", three, subset=row.get("src_dataset"), group_id=row.get("id"))
         )
     return _pairs(out)
 
@@ -384,15 +372,8 @@ def load_averitec(data_dir: Path) -> list[ClaimEvidencePair]:
     return _pairs(out)
 
 
-LOADERS: dict[str, Loader] = {
-    "scifact": load_scifact,
-    "climate_fever": load_climate_fever,
-    "healthver": load_healthver,
-    "covidfact": load_covidfact,
-    "fever_symmetric": load_fever_symmetric,
-    "wice": load_wice,
-    "begin": load_begin,
-    "attributionbench": load_attributionbench,
-    "qags": load_qags,
-    "averitec": load_averitec,
-}
+_LOADERS: tuple[Loader, ...] = (
+    load_scifact, load_climate_fever, load_healthver, load_covidfact, load_fever_symmetric,
+    load_wice, load_begin, load_attributionbench, load_qags, load_averitec,
+)
+LOADERS: dict[str, Loader] = {fn.__name__.removeprefix("load_"): fn for fn in _LOADERS}

@@ -300,21 +300,12 @@ def attributionbench_question(data_dir: Path) -> list[ClaimEvidencePair]:
     return _pairs(out)
 
 
-VIEWS: dict[str, ViewLoader] = {
-    "scifact.rationale": scifact_rationale,
-    "scifact.sentence": scifact_sentence,
-    "scifact.deletion": scifact_deletion,
-    "wice.oracle": wice_oracle,
-    "wice.claim": wice_claim,
-    "wice.deletion": wice_deletion,
-    "climate_fever.claim": climate_fever_claim,
-    "climate_fever.decisive": climate_fever_decisive,
-    "healthver.decisive": healthver_decisive,
-    "fever_symmetric.original": fever_symmetric_original,
-    "fever_symmetric.edited": fever_symmetric_edited,
-    "qags.summary": qags_summary,
-    "attributionbench.question": attributionbench_question,
-}
+_VIEW_LOADERS: tuple[ViewLoader, ...] = (
+    scifact_rationale, scifact_sentence, scifact_deletion, wice_oracle, wice_claim, wice_deletion,
+    climate_fever_claim, climate_fever_decisive, healthver_decisive, fever_symmetric_original,
+    fever_symmetric_edited, qags_summary, attributionbench_question,
+)
+VIEWS: dict[str, ViewLoader] = {".".join(fn.__name__.rsplit("_", 1)): fn for fn in _VIEW_LOADERS}
 """View name (``<dev set>.<view>``) -> loader taking the root data folder."""
 
 
