@@ -8,7 +8,7 @@ import math
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from veracity.llm import local
 from veracity.llm._litellm import litellm
@@ -29,6 +29,17 @@ log = logging.getLogger(__name__)
 
 CacheSetting = Path | str | None | Literal["default"]
 
+
+
+class Sampling(TypedDict, total=False):
+    """Sampling keywords of `LLMClient.complete` / `acomplete` (defaults in `LLMClient._params`)."""
+
+    temperature: float
+    max_tokens: int
+    logprobs: bool
+    top_logprobs: int
+    n: int
+    seed: int | None
 
 class LLMClient:
     """Async-first LLM client with bounded concurrency, retries, a persistent cache and per-run accounting.
@@ -94,8 +105,14 @@ class LLMClient:
 
     @staticmethod
     def _params(
-        temperature: float, max_tokens: int, logprobs: bool, top_logprobs: int, n: int, seed: int | None
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        logprobs: bool = False,
+        top_logprobs: int = 0,
+        n: int = 1,
+        seed: int | None = None,
     ) -> dict[str, Any]:
+        """The provider parameters of a call (see `Sampling`); defaults are left out of the request and its cache key."""
         params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         if logprobs:
             params["logprobs"] = True
@@ -168,21 +185,12 @@ class LLMClient:
             return completions
         raise AssertionError("unreachable: the retry loop returns or raises")
 
-    async def acomplete(
-        self,
-        messages: list[Message],
-        *,
-        prompt_version: str,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        logprobs: bool = False,
-        top_logprobs: int = 0,
-        n: int = 1,
-        seed: int | None = None,
-    ) -> list[Completion]:
-        """One chat completion (n choices), from the cache when possible; raises `LLMError` once retries are spent."""
-        params = self._params(temperature, max_tokens, logprobs, top_logprobs, n, seed)
-        return await on_background(self._complete(messages, params, prompt_version))
+    async def acomplete(self, messages: list[Message], *, prompt_version: str, **sampling: Unpack[Sampling]) -> list[Completion]:
+        """One chat completion (n choices), from the cache when possible; raises `LLMError` once retries are spent.
+
+        `sampling`: temperature (0.0), max_tokens (512), logprobs (False), top_logprobs (0), n (1), seed (None).
+        """
+        return await on_background(self._complete(messages, self._params(**sampling), prompt_version))
 
     async def _complete(self, messages: list[Message], params: dict[str, Any], prompt_version: str) -> list[Completion]:
         key = cache_key(self.model, messages, params, prompt_version)
@@ -196,21 +204,9 @@ class LLMClient:
         self._cache_put(key, prompt_version, completions)
         return completions
 
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        prompt_version: str,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        logprobs: bool = False,
-        top_logprobs: int = 0,
-        n: int = 1,
-        seed: int | None = None,
-    ) -> list[Completion]:
-        """Blocking `acomplete`; safe to call with or without a running event loop."""
-        params = self._params(temperature, max_tokens, logprobs, top_logprobs, n, seed)
-        return run_sync(self._complete(messages, params, prompt_version))
+    def complete(self, messages: list[Message], *, prompt_version: str, **sampling: Unpack[Sampling]) -> list[Completion]:
+        """Blocking `acomplete` (same `sampling` keywords); safe to call with or without a running event loop."""
+        return run_sync(self._complete(messages, self._params(**sampling), prompt_version))
 
     # -- judge-facing helpers: they never raise LLMError ---------------------------------------------------
 
