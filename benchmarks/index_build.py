@@ -37,7 +37,7 @@ def child(data: Path, docs: int) -> dict[str, object]:
     import retrieval_realistic
 
     from veracity.retrieval import HybridIndex
-    from veracity.retrieval.embedder import default_embedder, runtime
+    from veracity.retrieval.search.embedder import default_embedder, runtime
 
     documents, _, _, _ = retrieval_realistic.build_corpus(data, docs)
     default_embedder().encode(["warm-up sentence for the embedder."] * 4)

@@ -46,8 +46,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from veracity.retrieval import Document, HybridIndex  # noqa: E402
-from veracity.retrieval.embedder import Embedder, default_embedder  # noqa: E402
-from veracity.retrieval.fusion import rrf  # noqa: E402
+from veracity.retrieval.search.embedder import Embedder, default_embedder  # noqa: E402
+from veracity.retrieval.search.fusion import rrf  # noqa: E402
 
 DEFAULT_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 CUTOFF = 10

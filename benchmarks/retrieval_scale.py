@@ -50,12 +50,12 @@ import faiss  # noqa: E402
 import psutil  # noqa: E402
 
 from veracity.retrieval import DenseConfig, Document, HybridIndex  # noqa: E402
-from veracity.retrieval.dedup import normalise  # noqa: E402
-from veracity.retrieval.dense import DenseIndex, ivf_lists  # noqa: E402
-from veracity.retrieval.embedder import EMBEDDER_DIM, EMBEDDER_NAME, count_tokens, encode  # noqa: E402
-from veracity.retrieval.encoding import encode_resumable  # noqa: E402
-from veracity.retrieval.lexical import tokenize  # noqa: E402
-from veracity.retrieval.sentences import sentence_spans  # noqa: E402
+from veracity.retrieval.ingest.dedup import normalise  # noqa: E402
+from veracity.retrieval.ingest.sentences import sentence_spans  # noqa: E402
+from veracity.retrieval.search.dense import DenseIndex, ivf_lists  # noqa: E402
+from veracity.retrieval.search.embedder import EMBEDDER_DIM, EMBEDDER_NAME, count_tokens, encode  # noqa: E402
+from veracity.retrieval.search.lexical import tokenize  # noqa: E402
+from veracity.retrieval.storage.encoding import encode_resumable  # noqa: E402
 
 DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 DEFAULT_CACHE = REPO_ROOT / "out" / "retrieval-scale"
@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     # 1. unique real sentences, encoded once (resumable)
     sentences = unique_sentences(args.data, args.unique)
     started = time.perf_counter()
-    from veracity.retrieval.embedder import default_embedder
+    from veracity.retrieval.search.embedder import default_embedder
 
     vectors = encode_resumable(default_embedder(), sentences, args.cache / "encode-cache", chunk=1024, progress=True)
     encode_s = time.perf_counter() - started

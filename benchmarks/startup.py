@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     phase(f"first check ({len(report.results)} claims)")
 
     from veracity.claims.spacy_nlp import load_nlp
-    from veracity.retrieval import embedder as embedder_module
+    from veracity.retrieval.search import embedder as embedder_module
 
     nlp = load_nlp()
     nlp_class = type(nlp)

@@ -54,7 +54,7 @@ def test_fact_checker_construction_loads_no_model() -> None:
         "from veracity.pipeline import FactChecker\n"
         "checker = FactChecker()\n"
         "from veracity.claims.spacy_nlp import load_nlp\n"
-        "from veracity.retrieval.embedder import load_embedder\n"
+        "from veracity.retrieval.search.embedder import load_embedder\n"
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'spacy', 'onnxruntime') if m in sys.modules]\n"
         "print(heavy, load_nlp.loaded(), load_embedder.loaded())\n"
     )

@@ -1,16 +1,16 @@
 """Evidence retrieval: document ingestion, passages, a persistent BM25 + dense hybrid index."""
 
-from veracity.retrieval.changes import ChangeSummary
-from veracity.retrieval.dense import DenseConfig
-from veracity.retrieval.documents import SUPPORTED_SUFFIXES, content_id, load_documents
-from veracity.retrieval.embedder import Embedder, MiniLMEmbedder, default_embedder
 from veracity.retrieval.errors import IndexCorruptError, IndexMismatchError, InvalidArgumentError
-from veracity.retrieval.fusion import format_source, parse_source, rrf, weighted_fusion
 from veracity.retrieval.hybrid import HybridIndex, SearchMode
-from veracity.retrieval.passages import Chunker, split_document
+from veracity.retrieval.ingest.documents import SUPPORTED_SUFFIXES, content_id, load_documents
+from veracity.retrieval.ingest.passages import Chunker, split_document
 from veracity.retrieval.protocol import Retriever, available_retrievers, get_retriever, register_retriever
-from veracity.retrieval.query import ClaimQuery
-from veracity.retrieval.settings import IndexSettings
+from veracity.retrieval.search.dense import DenseConfig
+from veracity.retrieval.search.embedder import Embedder, MiniLMEmbedder, default_embedder
+from veracity.retrieval.search.fusion import format_source, parse_source, rrf, weighted_fusion
+from veracity.retrieval.search.query import ClaimQuery
+from veracity.retrieval.storage.changes import ChangeSummary
+from veracity.retrieval.storage.settings import IndexSettings
 from veracity.types import Document, Evidence, Passage
 
 __all__ = [

@@ -20,13 +20,12 @@ from typing import Any
 import numpy as np
 
 from veracity.errors import EmptyInputError, IndexNotFoundError
-from veracity.retrieval import files
-from veracity.retrieval.changes import ChangePlan, ChangeSummary, StageClock, check_delete_ids, plan_change, texts_to_encode
-from veracity.retrieval.dense import DenseConfig, DenseIndex
-from veracity.retrieval.embedder import Embedder, default_embedder
-from veracity.retrieval.encoding import clear_cache, encode_resumable
 from veracity.retrieval.errors import InvalidArgumentError
-from veracity.retrieval.hybrid_search import (
+from veracity.retrieval.ingest.passages import Chunker
+from veracity.retrieval.protocol import register_retriever
+from veracity.retrieval.search.dense import DenseConfig, DenseIndex
+from veracity.retrieval.search.embedder import Embedder, default_embedder
+from veracity.retrieval.search.hybrid_search import (
     DEFAULT_WEIGHTS,
     DOCUMENT_DEPTH,
     FUSIONS,
@@ -37,14 +36,15 @@ from veracity.retrieval.hybrid_search import (
     HybridSearch,
     SearchMode,
 )
-from veracity.retrieval.lexical import BM25Index
-from veracity.retrieval.locking import locked
-from veracity.retrieval.manifest import FORMAT_VERSION, MANIFEST, now, read_manifest, write_manifest
-from veracity.retrieval.passages import Chunker
-from veracity.retrieval.protocol import register_retriever
-from veracity.retrieval.query import ClaimQuery
-from veracity.retrieval.settings import DedupMode, IndexSettings
-from veracity.retrieval.store import DocumentsView, Store
+from veracity.retrieval.search.lexical import BM25Index
+from veracity.retrieval.search.query import ClaimQuery
+from veracity.retrieval.storage import files
+from veracity.retrieval.storage.changes import ChangePlan, ChangeSummary, StageClock, check_delete_ids, plan_change, texts_to_encode
+from veracity.retrieval.storage.encoding import clear_cache, encode_resumable
+from veracity.retrieval.storage.locking import locked
+from veracity.retrieval.storage.manifest import FORMAT_VERSION, MANIFEST, now, read_manifest, write_manifest
+from veracity.retrieval.storage.settings import DedupMode, IndexSettings
+from veracity.retrieval.storage.store import DocumentsView, Store
 from veracity.types import Document, Passage
 
 __all__ = [  # the search names are defined in hybrid_search and re-exported here, where they were

@@ -87,7 +87,7 @@ class PairTokenizer:
 
 def light_key(model_dir: Path, files: Sequence[Path], precision: str) -> str | None:
     """The manifest key of a local model directory's export; None where it cannot be computed cheaply."""
-    from veracity.retrieval.embedder import _digest
+    from veracity.retrieval.search.embedder import _digest
 
     if not files or not (model_dir / "config.json").is_file() or not (model_dir / "tokenizer.json").is_file():
         return None

@@ -23,7 +23,7 @@ TEXTS = [
 CODE = """
 import json, sys
 import numpy as np
-from veracity.retrieval import embedder
+from veracity.retrieval.search import embedder
 vectors = embedder.encode(json.loads(sys.argv[1]))
 np.save(sys.argv[2], vectors)
 print(json.dumps({"runtime": embedder.runtime(), "heavy": [m for m in ("torch", "sentence_transformers") if m in sys.modules]}))

@@ -27,8 +27,8 @@ from veracity.retrieval import (
     split_document,
     weighted_fusion,
 )
-from veracity.retrieval.embedder import EMBEDDER_DIM, count_tokens, encode
-from veracity.retrieval.sentences import sentence_spans
+from veracity.retrieval.ingest.sentences import sentence_spans
+from veracity.retrieval.search.embedder import EMBEDDER_DIM, count_tokens, encode
 
 CORPUS = DATA / "scifact_corpus_small.jsonl"
 MODES = ("hybrid", "bm25", "dense")

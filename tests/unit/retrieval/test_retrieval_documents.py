@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from veracity.retrieval import Document, HybridIndex, parse_source
-from veracity.retrieval.by_document import collapse, fused, single
+from veracity.retrieval.search.by_document import collapse, fused, single
 
 MODES = ("hybrid", "bm25", "dense")
 

@@ -25,9 +25,9 @@ from veracity.retrieval import (
     parse_source,
 )
 from veracity.retrieval import hybrid as hybrid_module
-from veracity.retrieval.dense import DenseIndex
-from veracity.retrieval.embedder import EMBEDDER_DIM, EMBEDDER_NAME, count_tokens, encode
-from veracity.retrieval.encoding import encode_resumable
+from veracity.retrieval.search.dense import DenseIndex
+from veracity.retrieval.search.embedder import EMBEDDER_DIM, EMBEDDER_NAME, count_tokens, encode
+from veracity.retrieval.storage.encoding import encode_resumable
 
 CORPUS = load_documents(DATA / "scifact_corpus_small.jsonl")
 QUERIES = [

@@ -12,7 +12,7 @@ from _paths import DATA
 
 from veracity.errors import InputFormatError
 from veracity.retrieval import Document, content_id, load_documents, split_document
-from veracity.retrieval.dedup import fingerprint, near_duplicates, normalise
+from veracity.retrieval.ingest.dedup import fingerprint, near_duplicates, normalise
 
 INGEST = DATA / "ingest"
 FIXTURE_FILES = ("abstract.txt", "abstract.md", "article.html", "paper.pdf", "records.jsonl", "records.csv")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from veracity.retrieval import Document, HybridIndex
-from veracity.retrieval.lexical import plural_stem
+from veracity.retrieval.search.lexical import plural_stem
 
 
 @pytest.mark.parametrize(

@@ -46,8 +46,8 @@ def test_unknown_style_is_an_error() -> None:
 def test_every_stage_splits_with_it() -> None:
     from veracity.attribution.sentences import sentence_spans as answers
     from veracity.claims.llm_extractor import text_sentences
+    from veracity.retrieval.ingest.sentences import sentence_spans as documents
     from veracity.verifier.windows import sentence_spans as windows
-    from veracity.retrieval.sentences import sentence_spans as documents
 
     assert documents(TEXT) == sentence_spans(TEXT, style="prose")
     assert answers(TEXT) == sentence_spans(TEXT, style="answer")

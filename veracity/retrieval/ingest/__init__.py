@@ -1,0 +1,1 @@
+"""Ingestion: reading files (text, HTML, PDF, JSONL/CSV records), sentence-aligned passages, near-duplicate fingerprints."""
