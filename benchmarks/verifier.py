@@ -105,7 +105,7 @@ def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float
 
 def cosine_scorer(premises: list[str], hypotheses: list[str]) -> list[float]:
     """Embedding-cosine baseline: cosine of all-MiniLM-L6-v2 embeddings, clipped to [0, 1]."""
-    from veracity.retrieval.embedder import encode
+    from veracity.retrieval.search.embedder import encode
 
     a, b = encode(premises), encode(hypotheses)
     return [float(min(max(x, 0.0), 1.0)) for x in (a * b).sum(axis=1)]
