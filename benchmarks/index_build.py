@@ -48,7 +48,7 @@ def child(data: Path, docs: int) -> dict[str, object]:
             if record.args and len(record.args) == 3 and hasattr(record.args[2], "stages"):
                 stages.update(record.args[2].stages)
 
-    log = logging.getLogger("veracity.retrieval.hybrid")
+    log = logging.getLogger("veracity.retrieval")  # the change log of HybridIndex, wherever its module lives
     log.setLevel(logging.INFO)
     log.addHandler(Stages())
     with tempfile.TemporaryDirectory() as folder:
