@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import retrieval_realistic  # noqa: E402
 
-from veracity.retrieval import embedder as minilm  # noqa: E402
-from veracity.retrieval.passages import Chunker  # noqa: E402
+from veracity.retrieval.search import embedder as minilm  # noqa: E402
+from veracity.retrieval.ingest.passages import Chunker  # noqa: E402
 
 
 class OnnxFileEmbedder:
