@@ -39,7 +39,8 @@ from veracity.evaluation.devsets import load_devset  # noqa: E402
 from veracity.evaluation.pairs import ClaimEvidencePair  # noqa: E402
 from veracity.evaluation.splits import select_half  # noqa: E402
 from veracity.evaluation.views import load_view  # noqa: E402
-from veracity.text.words import content_tokens, lexical_overlap  # noqa: E402
+from veracity.judges.nli import _most_decisive  # noqa: E402
+from veracity.text.words import lexical_overlap  # noqa: E402
 
 DEFAULT_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 SETS = ("scifact", "climate_fever", "healthver", "covidfact", "fever_symmetric")
@@ -70,20 +71,9 @@ def score_pairs(judge, pairs: Sequence[ClaimEvidencePair]) -> list[ScoredPair]:
         rows = scores[i : i + len(windows)]
         i += len(windows)
         table = np.array([[s.contradiction, s.entailment, lexical_overlap(w.text, pair.hypothesis)] for s, w in zip(rows, windows)])
-        out.append(ScoredPair(pair.three_way or "", _p_support(judge, table, pair.hypothesis), table))
+        raw = _most_decisive(list(zip(rows, windows)), pair.hypothesis, judge.support_rule).support  # the judge's own rule
+        out.append(ScoredPair(pair.three_way or "", judge.calibrate_support([raw])[0], table))
     return out
-
-
-def _p_support(judge, w: np.ndarray, claim: str) -> float:
-    """The judge's calibrated P(supported) for one evidence text, from its window scores (`_most_decisive`)."""
-    support = int(np.argmax(w[:, 1]))
-    if judge.support_rule == "entailment_x_coverage":
-        covered = w[:, 2].max() if content_tokens(claim) else 1.0
-        return judge.calibrate_support([w[support, 1] * covered])[0]
-    related = np.flatnonzero(w[:, 2] >= SHIPPED[0])
-    contra = int(related[np.argmax(w[related, 0])]) if related.size else support
-    chosen = support if w[support, 1] >= w[contra, 0] else contra
-    return judge.calibrate_support([w[chosen, 1]])[0]
 
 
 def decide(pair: ScoredPair, threshold: float, min_overlap: float, refute_threshold: float) -> str:
