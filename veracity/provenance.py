@@ -166,9 +166,9 @@ def describe_extractor(extractor: Any) -> Component:
 
 
 def _model_dir(name: str) -> Path | None:
-    from veracity.verifier.model import DEFAULT_MODEL_DIR
+    from veracity.verifier.model import NAMED_MODELS
 
-    path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
+    path = NAMED_MODELS.get(name) or Path(name).expanduser()
     if path.is_dir():
         return path
     try:  # a Hugging Face id: the folder of its cached weights, if any (never a download)

@@ -1,6 +1,8 @@
 """Resolve an NLI model name to a loaded backend that turns (premise, hypothesis) pairs into probabilities.
 
-Accepted names: "default" (our packaged verifier), a local directory (our verifier format, a Hugging
+Accepted names: "default" (our packaged verifier, small and fast), "accurate" (the larger tier, trained
+from all-mpnet-base-v2 on a GPU: `docs/verifier.md`, "Two tiers"; a clear error where it is not
+installed), a local directory (our verifier format, a Hugging
 Face sequence-classification NLI model, or a MiniCheck-style seq2seq model), or a Hugging Face hub id
 ("org/name"), loaded from the local cache first and from the hub only where the network allows it.
 """
@@ -13,7 +15,7 @@ from pathlib import Path
 from veracity.errors import ModelNotAvailableError, VeracityError
 from veracity.loading import load_once
 from veracity.verifier.base import NLIBackend, Probabilities, label_columns, pick_columns
-from veracity.verifier.model import DEFAULT_MODEL_DIR, WEIGHTS_FILE, read_model_metadata
+from veracity.verifier.model import NAMED_MODELS, WEIGHTS_FILE, read_model_metadata
 from veracity.verifier.onnx_backend import (
     OnnxClassifierBackend,
     load_remembered,
@@ -35,6 +37,20 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 RUNTIMES = ("auto", "torch", "onnx", "onnx-fp32")
 
 
+def model_path(name: str) -> Path:
+    """The folder a model name stands for: a named tier of ours, or the name as a path."""
+    if name not in NAMED_MODELS:
+        return Path(name).expanduser()
+    path = NAMED_MODELS[name]
+    if not (path / WEIGHTS_FILE).is_file():
+        raise ModelNotAvailableError(
+            f"the {name!r} verifier is not installed (no {path / WEIGHTS_FILE}). It is trained from "
+            "all-mpnet-base-v2 on a GPU machine (`make verifier-accurate`, docs/verifier.md 'Two tiers'); "
+            "until then use 'default' or give a model directory or Hugging Face id"
+        )
+    return path
+
+
 @load_once
 def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
     """Load a model once per process (cached by name and runtime).
@@ -46,7 +62,7 @@ def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
     """
     if runtime not in RUNTIMES:
         raise VeracityError(f"unknown runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
-    path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
+    path = model_path(name)
     onnx = runtime in ("onnx", "onnx-fp32") or (runtime == "auto" and onnxruntime_available())
     precision = "int8" if runtime == "onnx" else "fp32"
     if onnx:  # an export made by an earlier process opens without torch
@@ -65,8 +81,8 @@ def load_nli_model(name: str = "default", runtime: str = "torch") -> NLIBackend:
 
 @load_once
 def _load_torch(name: str) -> ClassifierBackend | Seq2SeqBackend:
-    path = DEFAULT_MODEL_DIR if name == "default" else Path(name).expanduser()
-    if name == "default" or (path / WEIGHTS_FILE).is_file():
+    path = model_path(name)
+    if name in NAMED_MODELS or (path / WEIGHTS_FILE).is_file():
         return own_verifier(path, name)
     if path.is_dir():
         if not (path / "config.json").is_file():

