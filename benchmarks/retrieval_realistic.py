@@ -16,7 +16,7 @@ of one query (query encoding included, 1 torch/FAISS thread, after a warm-up).
 Retrievers, all in one run: our `HybridIndex` (bm25 / dense / hybrid) as passages (`k=10` passages,
 what a caller got before) and per document (`per_document=True`); whole-document baselines: bm25s
 with its own English stopword tokeniser, MiniLM + FAISS exact inner product, and their RRF (k=60,
-each to depth 100). Embeddings of every text are cached in `--encode-cache` (pickle-free .npy) so
+each to depth 100). Embeddings of every text are cached in `--encode-cache` (one pickle-free .npz, replaced atomically) so
 reruns skip encoding; the first run encodes everything (minutes on a loaded 2-core machine).
 """
 
@@ -160,7 +160,8 @@ def build_corpus(data: Path, size: int) -> tuple[list[Document], dict[int, str],
 
 
 class CachedEmbedder:
-    """An embedder whose vectors are kept on disk by text hash (keys .npy + vectors .npy, no pickle)."""
+    """An embedder whose vectors are kept on disk by text hash: one pickle-free .npz of keys and vectors,
+    replaced atomically, so that two runs writing the same cache cannot leave keys and vectors out of step."""
 
     def __init__(self, base: Embedder, folder: Path | None) -> None:
         self.base, self.name, self.dim = base, base.name, base.dim
@@ -169,23 +170,18 @@ class CachedEmbedder:
         self.vectors = np.zeros((0, base.dim), dtype=np.float32)
         self.encoded = 0  # texts this process encoded (cache misses)
         self.encode_seconds = 0.0
-        if folder is not None and self._keys_path.is_file():
-            keys = np.load(self._keys_path, allow_pickle=False)
-            self.vectors = np.load(self._vectors_path, allow_pickle=False)
-            if len(keys) == len(self.vectors):
-                self.index = {bytes(key): i for i, key in enumerate(keys)}
-            else:
-                self.vectors = np.zeros((0, base.dim), dtype=np.float32)
+        if folder is not None and self._path.is_file():
+            with np.load(self._path, allow_pickle=False) as stored:
+                keys, vectors = stored["keys"], stored["vectors"]
+            if len(keys) != len(vectors) or vectors.shape[1:] != (base.dim,):
+                raise SystemExit(f"{self._path}: {len(keys)} keys for {len(vectors)} vectors; delete it and rerun")
+            self.vectors = vectors
+            self.index = {bytes(key): i for i, key in enumerate(keys)}
 
     @property
-    def _keys_path(self) -> Path:
+    def _path(self) -> Path:
         assert self.folder is not None
-        return self.folder / f"{self.name}.keys.npy"
-
-    @property
-    def _vectors_path(self) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{self.name}.vectors.npy"
+        return self.folder / f"{self.name}.cache.npz"
 
     @staticmethod
     def key(text: str) -> bytes:
@@ -214,10 +210,10 @@ class CachedEmbedder:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         keys = np.array(sorted(self.index, key=self.index.__getitem__), dtype="S16")
-        for path, array in ((self._keys_path, keys), (self._vectors_path, self.vectors)):
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, array, allow_pickle=False)
-            os.replace(tmp, path)
+        tmp = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            np.savez(handle, keys=keys, vectors=self.vectors)
+        os.replace(tmp, self._path)
 
 
 # -- metrics ----------------------------------------------------------------------------------------
