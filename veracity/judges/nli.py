@@ -65,6 +65,9 @@ class NLIJudge:
     `max_windows`: evidence longer than the model's window is cut into windows (and its sentences); only
     the `max_windows` most relevant to the claim are scored (BM25 within the document, plus windows with
     the claim's rare words: `select_windows`). None scores every window (slower on long documents).
+    `early_exit`: a number in (0.5, 1] scores the most relevant window of each long evidence first and the
+    others only where that window neither entails the claim nor (sharing its words) contradicts it with at
+    least this probability (faster; the verdict can only differ where a later window would have won).
     `quote_rule`: a claim the evidence states word for word, not denied or questioned just before, is
     scored as entailed (`veracity.verifier.quotes`); False leaves every pair to the model.
     `support_rule`: how an evidence text's window scores give its raw P(supported) (`SUPPORT_RULES`); by
@@ -84,6 +87,7 @@ class NLIJudge:
         max_windows: int | None = DEFAULT_MAX_WINDOWS,
         quote_rule: bool = True,
         support_rule: str | None = None,
+        early_exit: float | None = None,
     ) -> None:
         if not isinstance(model, (str, os.PathLike)):
             raise InvalidArgumentError(f"model must be a model name or a local path, not {kind(model)}")
@@ -91,12 +95,15 @@ class NLIJudge:
         for name, value in (("threshold", threshold), ("refute_threshold", refute_threshold)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0):
                 raise InvalidArgumentError(f"{name} must be a number in [0, 1], not {kind(value)}")
+        if early_exit is not None and (isinstance(early_exit, bool) or not isinstance(early_exit, (int, float)) or not 0.5 < early_exit <= 1.0):
+            raise InvalidArgumentError(f"early_exit must be None or a number in (0.5, 1], not {kind(early_exit)}")
         if support_rule is not None and support_rule not in SUPPORT_RULES:
             raise InvalidArgumentError(f"support_rule must be one of {', '.join(SUPPORT_RULES)}, not {support_rule!r}")
         from veracity.verifier.loading import load_nli_model, set_threads  # the model code, only when a judge is built
 
         set_threads(threads)
         self.max_windows = max_windows
+        self.early_exit = early_exit
         self.quote_rule = quote_rule  # a claim stated word for word is entailed (veracity.verifier.quotes)
         self.loaded: NLIBackend = load_nli_model(model, runtime)
         self.batch_size = batch_size
@@ -124,14 +131,37 @@ class NLIJudge:
         if len(premises) != len(hypotheses):
             raise VeracityError(f"{len(premises)} premises but {len(hypotheses)} hypotheses")
         windows_per_pair = [self._windows(p, h) for p, h in zip(premises, hypotheses)]
+        if self.early_exit is None:
+            scored = self._score_windows(windows_per_pair, hypotheses)
+        else:
+            # Early exit: the most relevant window of each pair first; the others only where it decided nothing.
+            first = [select_windows(ws, h, 1, rare=0) for ws, h in zip(windows_per_pair, hypotheses)]
+            scored = self._score_windows(first, hypotheses)
+            rest = [
+                [] if self._decided(done, h) else [w for w in ws if w not in chosen]
+                for ws, chosen, done, h in zip(windows_per_pair, first, scored, hypotheses)
+            ]
+            scored = [done + more for done, more in zip(scored, self._score_windows(rest, hypotheses))]
+        return [_most_decisive(s, h, self.support_rule) for s, h in zip(scored, hypotheses)]
+
+    def _score_windows(self, windows_per_pair: list[list[Window]], hypotheses: Sequence[str]) -> list[list[tuple[NLIScores, Window]]]:
+        """Every window of every pair scored in one batched pass, grouped back by pair."""
         flat = [(w, h) for windows, h in zip(windows_per_pair, hypotheses) for w in windows]
         flat_scores = self._score([w.text for w, _ in flat], [h for _, h in flat])
-        results, i = [], 0
-        for windows, hypothesis in zip(windows_per_pair, hypotheses):
-            scored = list(zip(flat_scores[i : i + len(windows)], windows))
+        grouped, i = [], 0
+        for windows in windows_per_pair:
+            grouped.append(list(zip(flat_scores[i : i + len(windows)], windows)))
             i += len(windows)
-            results.append(_most_decisive(scored, hypothesis, self.support_rule))
-        return results
+        return grouped
+
+    def _decided(self, scored: list[tuple[NLIScores, Window]], hypothesis: str) -> bool:
+        """Whether a window already entails the claim, or (sharing its words) contradicts it, beyond `early_exit`."""
+        assert self.early_exit is not None
+        return any(
+            s.entailment >= self.early_exit
+            or (s.contradiction >= self.early_exit and lexical_overlap(w.text, hypothesis) >= MIN_REFUTING_OVERLAP)
+            for s, w in scored
+        )
 
     def raw_support(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[float]:
         """Uncalibrated P(supported) of each (evidence, claim) pair under the judge's support rule."""

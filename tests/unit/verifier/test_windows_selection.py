@@ -63,3 +63,55 @@ def test_judge_scores_fewer_windows_and_keeps_the_supporting_sentence(judge) -> 
     verdict = judge.verify(claim, [evidence])
     assert verdict.label == all_windows.label == "supported"
     assert verdict.evidence[0].passage.text == fact
+
+
+def _count_scored(judge) -> list[int]:
+    """Count the windows the judge sends to its model (a wrapper around the real scoring)."""
+    counter, score = [0], judge._score
+
+    def counting(premises, hypotheses):
+        counter[0] += len(premises)
+        return score(premises, hypotheses)
+
+    judge._score = counting
+    return counter
+
+
+def test_early_exit_scores_only_the_best_window_when_it_decides() -> None:
+    from veracity.judges.nli import NLIJudge
+
+    fact = "Folate deficiency raises blood homocysteine levels in adults."
+    claim = "Folate deficiency raises blood homocysteine levels in adults."  # stated: decided by the first window
+    evidence = " ".join(FILLER * 3 + [fact] + FILLER)
+    full, fast = NLIJudge(), NLIJudge(early_exit=0.9)
+    full_count, fast_count = _count_scored(full), _count_scored(fast)
+    full_verdict, fast_verdict = full.verify(claim, [evidence]), fast.verify(claim, [evidence])
+    assert fast_count[0] == 1 < full_count[0]
+    assert fast_verdict.label == full_verdict.label == "supported"
+    assert fast_verdict.evidence[0].passage.text == fact
+
+
+def test_early_exit_that_never_triggers_gives_the_full_scores() -> None:
+    from veracity.judges.nli import NLIJudge
+
+    claim = "A deficiency of folate increases blood levels of homocysteine."
+    evidence = [
+        " ".join(FILLER * 3 + ["Folate deficiency raises blood homocysteine levels in adults."] + FILLER),
+        " ".join(FILLER * 4),
+    ]
+    import pytest
+
+    full, never = NLIJudge(), NLIJudge(early_exit=1.0)
+    for a, b in zip(never.predict(evidence, [claim, claim]), full.predict(evidence, [claim, claim])):  # batches differ: padding
+        assert (a.entailment, a.contradiction) == pytest.approx((b.entailment, b.contradiction), abs=1e-4)
+
+
+def test_early_exit_must_be_a_probability_above_one_half() -> None:
+    import pytest
+
+    from veracity.errors import InvalidArgumentError
+    from veracity.judges.nli import NLIJudge
+
+    for bad in (0.5, 1.5, "0.9", True, -1):
+        with pytest.raises(InvalidArgumentError, match="early_exit"):
+            NLIJudge(early_exit=bad)
