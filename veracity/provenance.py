@@ -276,6 +276,7 @@ def _describe_llm_extractor(extractor: Any) -> Component | None:
 def _describe_index(index: Any) -> Component | None:
     inner = getattr(index, "index", index)  # the server's locked wrapper holds the index
     from veracity.retrieval.hybrid import HybridIndex
+    from veracity.retrieval.search.hybrid_search import DEFAULT_FUSION
 
     if not isinstance(inner, HybridIndex):
         return None
@@ -292,7 +293,7 @@ def _describe_index(index: Any) -> Component | None:
             "passages": stats.get("passages"),
             "embedder": inner.embedder.name,
             "index_settings": inner.settings.to_json(),
-            "search": {"mode": "hybrid", "fusion": "rrf"},
+            "search": {"mode": "hybrid", "fusion": DEFAULT_FUSION},
         },
     )
 

@@ -117,7 +117,7 @@ class HybridIndex(HybridSearch):
         max_tokens: int | None = 128,
         dedup: DedupMode = "near",
         titles: bool = True,
-        stem: bool = False,
+        stem: bool = True,
         dense: DenseConfig | None = None,
         embedder: Embedder | None = None,
         progress: bool = False,
@@ -128,7 +128,8 @@ class HybridIndex(HybridSearch):
         Passages are sentence windows of at most `max_tokens` embedder tokens (and `max_chars`
         characters, if given) sharing `overlap_sentences`; duplicates are folded per `dedup`;
         with `titles`, BM25 and the embedder see each passage under its document's title; with
-        `stem`, BM25 folds plural endings (`plural_stem`) of passages and queries.
+        `stem` (default; chosen on held-apart claims, docs/benchmarks.md), BM25 folds plural endings
+        (`plural_stem`) of passages and queries.
         Encoding shows a progress bar with `progress` and, with `cache_dir`, resumes from the
         chunks a previous interrupted build left there. Raises EmptyInputError without passages
         and InputFormatError for one id given two different documents.

@@ -27,6 +27,9 @@ SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 Fusion = Literal["rrf", "weighted"]
 FUSIONS: tuple[str, ...] = get_args(Fusion)
 DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 0.5, "dense": 0.5}
+# Weighted 0.5/0.5 over RRF: chosen on half of the SciFact claims against a 20k-document corpus and
+# confirmed on the other half, both ways (benchmarks/retrieval_realistic.py; docs/benchmarks.md).
+DEFAULT_FUSION: Fusion = "weighted"
 MIN_FUSION_DEPTH = 50
 DOCUMENT_DEPTH = 10  # per_document: passages taken per wanted document before collapsing (deepened as needed)
 Hit = tuple[int, float, dict[str, int | None]]  # row, score, rank per retriever
@@ -48,7 +51,7 @@ class HybridSearch:
         k: int = 10,
         mode: SearchMode = "hybrid",
         *,
-        fusion: Fusion = "rrf",
+        fusion: Fusion = DEFAULT_FUSION,
         weights: Mapping[str, float] | None = None,
         filters: Mapping[str, Any] | None = None,
         per_document: bool = False,
@@ -64,7 +67,7 @@ class HybridSearch:
         k: int = 10,
         mode: SearchMode = "hybrid",
         *,
-        fusion: Fusion = "rrf",
+        fusion: Fusion = DEFAULT_FUSION,
         weights: Mapping[str, float] | None = None,
         filters: Mapping[str, Any] | None = None,
         per_document: bool = False,
@@ -73,8 +76,8 @@ class HybridSearch:
 
         mode "bm25": passages with a positive BM25 score (claim names weigh double, see
         `ClaimQuery`); "dense": cosine similarity; "hybrid": each taken to depth max(4k, 50),
-        fused by reciprocal rank fusion (`fusion="rrf"`) or by `weights`-weighted min-max
-        normalised scores (`fusion="weighted"`, default 0.5/0.5). `filters` keeps passages of
+        fused by `weights`-weighted min-max normalised scores (`fusion="weighted"`, the default,
+        0.5/0.5) or by reciprocal rank fusion (`fusion="rrf"`). `filters` keeps passages of
         documents whose metadata (or id, key "doc_id") equals the value or one of a list.
         `Evidence.score` is the BM25 score, cosine or fused score; `Evidence.source` names the
         mode and each retriever's rank, e.g. "hybrid(bm25=3,dense=1)" ("-": not in its list).
