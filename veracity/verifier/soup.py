@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     weights = args.weights or [1.0 / len(args.models)] * len(args.models)
-    print(make_soup(args.models, weights, args.out))
+    try:
+        print(make_soup(args.models, weights, args.out))
+    except VeracityError as err:  # a clear message, not a traceback
+        raise SystemExit(f"error: {err}") from None
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from veracity.errors import VeracityError
 from veracity.verifier.distillation import pair_key, save_teacher_logits
 from veracity.verifier.model import load_verifier
 from veracity.verifier.training import TrainConfig, add_config_arguments, encode, training_mixture
@@ -44,8 +45,11 @@ def main(argv: list[str] | None = None) -> None:
     args = vars(parser.parse_args(argv))
     teacher, out = args.pop("teacher"), args.pop("logits_out")
     started = time.time()
-    keys, logits = teacher_logits(teacher, TrainConfig(**args))
-    save_teacher_logits(out, keys, logits)
+    try:
+        keys, logits = teacher_logits(teacher, TrainConfig(**args))
+        save_teacher_logits(out, keys, logits)
+    except VeracityError as err:  # a clear message, not a traceback
+        raise SystemExit(f"error: {err}") from None
     print(f"{out}: teacher logits for {len(keys)} pairs in {time.time() - started:.0f}s", flush=True)
 
 

@@ -156,10 +156,12 @@ def train(config: TrainConfig) -> dict:
     if config.device == "cuda" and not torch.cuda.is_available():
         raise VeracityError("--device cuda: no CUDA device is available here")
     if config.bf16 and config.device == "cpu" and not cpu_has_bf16():
-        raise SystemExit(
+        raise VeracityError(
             "--bf16: this CPU has no native bfloat16 (avx512_bf16/amx_bf16); autocast measured 10x slower "
             "than fp32 on such a CPU (AMD EPYC without avx512_bf16). Train without --bf16."
         )
+    if not 0.0 <= config.distil_weight <= 1.0:
+        raise VeracityError(f"--distil-weight must be in [0, 1], got {config.distil_weight}")
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -248,7 +250,10 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 def main(argv: list[str] | None = None) -> None:
     args = add_config_arguments(argparse.ArgumentParser(description=__doc__)).parse_args(argv)
-    train(TrainConfig(**vars(args)))
+    try:
+        train(TrainConfig(**vars(args)))
+    except VeracityError as err:  # a clear message, not a traceback
+        raise SystemExit(f"error: {err}") from None
 
 
 if __name__ == "__main__":
