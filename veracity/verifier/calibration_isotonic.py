@@ -80,14 +80,22 @@ class IsotonicCalibrator:
     Each PAV block becomes a knot at its weighted mean score with its mean label; predictions
     interpolate linearly between knots (constant beyond the end knots) and are clipped to
     ``[eps, 1 - eps]``.
+
+    ``smoothing``: pseudo-counts of one positive and one negative label added to every block
+    (Laplace's rule, ``(positives + a) / (n + 2a)``), so that a block of all-supported pairs gives
+    ``n / (n + 1)``, not a certain 1.0, and the end blocks of a few pairs are pulled towards 1/2;
+    blocks whose smoothed means are no longer increasing are pooled again. 0 is the plain fit.
     """
 
     method: ClassVar[str] = "isotonic"
 
-    def __init__(self, eps: float = 0.0) -> None:
+    def __init__(self, eps: float = 0.0, smoothing: float = 1.0) -> None:
         if not 0.0 <= eps < 0.5:
             raise CalibrationError(f"eps must be in [0, 0.5), got {eps}")
+        if not (np.isfinite(smoothing) and smoothing >= 0.0):
+            raise CalibrationError(f"smoothing must be a finite number >= 0, got {smoothing}")
         self.eps = float(eps)
+        self.smoothing = float(smoothing)
         self.x_: FloatArray | None = None
         self.y_: FloatArray | None = None
 
@@ -100,8 +108,17 @@ class IsotonicCalibrator:
         ends = _pav(sw, swy)
         starts = np.r_[0, ends[:-1]]
         block_w = np.add.reduceat(sw, starts)
-        self.x_ = np.add.reduceat(sw * ux, starts) / block_w
-        self.y_ = np.clip(np.add.reduceat(swy, starts) / block_w, 0.0, 1.0)
+        block_x = np.add.reduceat(sw * ux, starts)
+        block_y = np.add.reduceat(swy, starts) + self.smoothing
+        block_n = block_w + 2.0 * self.smoothing
+        if self.smoothing > 0.0:
+            # Smoothing can break the strict increase (a small end block pulled below its neighbour): pool again.
+            ends = _pav(block_n, block_y)
+            starts = np.r_[0, ends[:-1]]
+            block_w, block_x = np.add.reduceat(block_w, starts), np.add.reduceat(block_x, starts)
+            block_y, block_n = np.add.reduceat(block_y, starts), np.add.reduceat(block_n, starts)
+        self.x_ = block_x / block_w
+        self.y_ = np.clip(block_y / block_n, 0.0, 1.0)
         return self
 
     def predict(self, scores: ArrayLike) -> FloatArray:
@@ -113,18 +130,19 @@ class IsotonicCalibrator:
     def to_dict(self) -> dict[str, Any]:
         if self.x_ is None or self.y_ is None:
             raise CalibrationError("IsotonicCalibrator is not fitted; call fit() first")
-        return {"method": self.method, "eps": self.eps, "x": self.x_.tolist(), "y": self.y_.tolist()}
+        return {"method": self.method, "eps": self.eps, "smoothing": self.smoothing, "x": self.x_.tolist(), "y": self.y_.tolist()}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> IsotonicCalibrator:
         raw_x, raw_y = _require(d, "x"), _require(d, "y")
         try:
             eps = float(d.get("eps", 0.0))
+            smoothing = float(d.get("smoothing", 0.0))  # maps fitted before smoothing existed had none
             x = np.asarray(raw_x, dtype=np.float64)
             y = np.asarray(raw_y, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise CalibrationError(f"bad serialised isotonic calibrator: {exc}") from None
-        cal = cls(eps=eps)
+        cal = cls(eps=eps, smoothing=smoothing)
         if (
             x.ndim != 1
             or x.shape != y.shape
