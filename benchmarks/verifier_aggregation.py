@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/verifier_aggregation.py --limit 150 --windows out/windows.json
 
-Every window the verifier can read (`NLIJudge(max_windows=None)`: the packed windows and each sentence) of
+Every window the verifier can read packed (`NLIJudge(windows="packed", max_windows=None)`: the packed windows and each sentence) of
 every pair of the dev sets' evaluation half, and of nine other views, is scored once; `--windows` keeps those
 scores as JSON so that a rerun only replays the rules. Each rule maps a pair's windows to one score:
 
@@ -82,7 +82,7 @@ def score_windows(data: Path, limit: int) -> dict[str, list[dict]]:
     """Every window of every sampled pair, scored: {set or view: [{"label", "windows": [[e, c, cov], ...]}]}."""
     from veracity.judges import NLIJudge
 
-    judge = NLIJudge("default", max_windows=None)
+    judge = NLIJudge("default", windows="packed", max_windows=None)
     checks = {f"check:{name}": pairs for name, pairs in build_checks(data / "nli_train").items() if pairs}
     names = list(load_all(data)) + list(VIEWS) + list(checks)
     out: dict[str, list[dict]] = {}

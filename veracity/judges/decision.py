@@ -13,14 +13,17 @@ from veracity.types import Decision, Passage, Span, Verdict
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
-def decision_in_window(index: int, passage: Passage, window: tuple[int, int], claim: str) -> Decision:
+def decision_in_window(
+    index: int, passage: Passage, window: tuple[int, int], claim: str, parts: Sequence[tuple[int, int]] | None = None
+) -> Decision:
     """Where in `passage` the verifier's `window` (offsets into the passage text) carries the decision.
 
     A window of one sentence is the span itself; in a longer window the span is the sentence sharing
-    the most content words with the claim (ties go to the earlier sentence).
+    the most content words with the claim (ties go to the earlier sentence). `parts`: the sentences the
+    verifier read, where it read only some of the window (a digest); the span is one of them.
     """
     w_start, w_end = window
-    sentences = window_sentences(passage.text, w_start, w_end)
+    sentences = list(parts) if parts else window_sentences(passage.text, w_start, w_end)
     if len(sentences) <= 1:
         start, end = sentences[0] if sentences else (w_start, w_end)
         method = "window"
@@ -45,17 +48,24 @@ def window_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [piece for s, e in sentence_spans(text[start:end]) for piece in _lines(text, start + s, start + e)]
 
 
-def sharpen(verdicts: list[Verdict], claims: Sequence[str], score: Callable[[list[str], list[str]], list[Any]]) -> list[Verdict]:
+def sharpen(
+    verdicts: list[Verdict],
+    claims: Sequence[str],
+    score: Callable[[list[str], list[str]], list[Any]],
+    parts: Sequence[Sequence[tuple[int, int]] | None] | None = None,
+) -> list[Verdict]:
     """Where a span was chosen by word overlap among several sentences of the window, choose instead the
     sentence the verifier scores highest (entailment; contradiction for a refuted claim). `score(premises,
-    hypotheses)` gives NLI scores; all sentences of all verdicts are scored in one call."""
+    hypotheses)` gives NLI scores; all sentences of all verdicts are scored in one call. `parts[i]`: the
+    sentences of verdict i's window the verifier read (offsets into the window), where it read only those."""
     jobs: list[tuple[int, list[tuple[int, int]]]] = []
     for i, verdict in enumerate(verdicts):
         decided = verdict.decided_by
         if decided is None or decided.method != "sentence-overlap":
             continue
         window = verdict.evidence[decided.evidence].passage.text  # the passage narrowed to the window
-        jobs.append((i, window_sentences(window, 0, len(window))))
+        read = parts[i] if parts is not None else None
+        jobs.append((i, list(read) if read else window_sentences(window, 0, len(window))))
     premises = [verdicts[i].evidence[verdicts[i].decided_by.evidence].passage.text[s:e] for i, spans in jobs for s, e in spans]  # type: ignore[union-attr]
     hypotheses = [claims[i] for i, spans in jobs for _ in spans]
     scores = iter(score(premises, hypotheses) if premises else [])

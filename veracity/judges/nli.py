@@ -17,7 +17,7 @@ from veracity.judges.evidence import as_evidence
 from veracity.inputs import kind, require_claim, require_evidence, require_positive_int, require_sequence, require_texts
 from veracity.verifier.quotes import QUOTED_ENTAILMENT, is_quoted
 from veracity.judges.registry import register_judge
-from veracity.verifier.windows import Window, select_windows, sentence_spans, split_windows
+from veracity.verifier.windows import Window, digest_window, select_windows, sentence_spans, split_windows
 from veracity.types import Claim, Evidence, Passage, Verdict
 
 if TYPE_CHECKING:
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 DEFAULT_REFUTE_THRESHOLD = 0.5
 MIN_REFUTING_OVERLAP = 0.3  # share of the claim's content words a window needs before it may refute
-DEFAULT_MAX_WINDOWS = 6  # windows of a long evidence text scored per claim (benchmarks/long_evidence.py); None: all
+WINDOW_MODES = ("digest", "packed")  # how long evidence is read (`NLIJudge(windows=...)`)
+DIGEST_TOKENS = 160  # with windows="digest": a long evidence text's sentences read, up to this many tokens (benchmarks/long_evidence.py)
+DEFAULT_MAX_WINDOWS = 6  # with windows="packed": windows of a long evidence text scored per claim; None: all
 RARE_WINDOWS = 3  # a claim word in at most this many windows keeps its windows (a window and its sentence share words)
 # How an evidence text's windows give one raw P(supported) (`NLIJudge(support_rule=...)`; a model's metadata names
 # the rule its calibration was fitted on). "entailment": the most decisive window's entailment (a related window
@@ -62,12 +64,17 @@ class NLIJudge:
     `threshold`: P(supported) at or above which a claim is supported (default: the model's tuned value, else 0.5).
     `calibrated`: map P(entailment) through the calibration shipped with the model (if any), so that
     `Verdict.probability` is a calibrated P(supported).
-    `max_windows`: evidence longer than the model's window is cut into windows (and its sentences); only
-    the `max_windows` most relevant to the claim are scored (BM25 within the document, plus windows with
-    the claim's rare words: `select_windows`). None scores every window (slower on long documents).
-    `early_exit`: a number in (0.5, 1] scores the most relevant window of each long evidence first and the
-    others only where that window neither entails the claim nor (sharing its words) contradicts it with at
-    least this probability (faster; the verdict can only differ where a later window would have won).
+    `windows`: how evidence longer than the model's window is read. "packed" (default): cut into windows of
+    consecutive sentences (and each sentence alone), of which `max_windows` are scored (the most relevant to
+    the claim by BM25 within the document, plus windows with its rare words: `select_windows`; None scores
+    every window). "digest" (faster on long documents, opt-in): one window of the sentences that share the
+    claim's words, best first up to `digest_tokens` tokens, read together in document order
+    (`digest_window`); it ranks long evidence better, but the shipped threshold was fitted on packed
+    scores (docs/verifier.md, "Reading long evidence"). Evidence that fits the model's window is read
+    whole either way.
+    `early_exit` (with windows="packed"): a number in (0.5, 1] scores the most relevant window of each long
+    evidence first and the others only where that window neither entails the claim nor (sharing its words)
+    contradicts it with at least this probability (the verdict can only differ where a later window would have won).
     `quote_rule`: a claim the evidence states word for word, not denied or questioned just before, is
     scored as entailed (`veracity.verifier.quotes`); False leaves every pair to the model.
     `support_rule`: how an evidence text's window scores give its raw P(supported) (`SUPPORT_RULES`); by
@@ -84,6 +91,8 @@ class NLIJudge:
         threads: int | None = None,
         runtime: str = "auto",
         calibrated: bool = True,
+        windows: str = "packed",
+        digest_tokens: int = DIGEST_TOKENS,
         max_windows: int | None = DEFAULT_MAX_WINDOWS,
         quote_rule: bool = True,
         support_rule: str | None = None,
@@ -97,11 +106,20 @@ class NLIJudge:
                 raise InvalidArgumentError(f"{name} must be a number in [0, 1], not {kind(value)}")
         if early_exit is not None and (isinstance(early_exit, bool) or not isinstance(early_exit, (int, float)) or not 0.5 < early_exit <= 1.0):
             raise InvalidArgumentError(f"early_exit must be None or a number in (0.5, 1], not {kind(early_exit)}")
+        if windows not in WINDOW_MODES:
+            raise InvalidArgumentError(f"windows must be one of {', '.join(WINDOW_MODES)}, not {windows!r}")
+        require_positive_int(digest_tokens, "digest_tokens")
+        if early_exit is not None and windows != "packed":
+            raise InvalidArgumentError('early_exit applies to windows="packed" (a digest is one window)')
+        if max_windows is not None and (isinstance(max_windows, bool) or not isinstance(max_windows, int) or max_windows < 1):
+            raise InvalidArgumentError(f"max_windows must be None or a positive integer, not {kind(max_windows)}")
         if support_rule is not None and support_rule not in SUPPORT_RULES:
             raise InvalidArgumentError(f"support_rule must be one of {', '.join(SUPPORT_RULES)}, not {support_rule!r}")
         from veracity.verifier.loading import load_nli_model, set_threads  # the model code, only when a judge is built
 
         set_threads(threads)
+        self.windows = windows
+        self.digest_tokens = digest_tokens
         self.max_windows = max_windows
         self.early_exit = early_exit
         self.quote_rule = quote_rule  # a claim stated word for word is entailed (veracity.verifier.quotes)
@@ -147,7 +165,7 @@ class NLIJudge:
     def _score_windows(self, windows_per_pair: list[list[Window]], hypotheses: Sequence[str]) -> list[list[tuple[NLIScores, Window]]]:
         """Every window of every pair scored in one batched pass, grouped back by pair."""
         flat = [(w, h) for windows, h in zip(windows_per_pair, hypotheses) for w in windows]
-        flat_scores = self._score([w.text for w, _ in flat], [h for _, h in flat])
+        flat_scores = self._score([w.input_text for w, _ in flat], [h for _, h in flat])
         grouped, i = [], 0
         for windows in windows_per_pair:
             grouped.append(list(zip(flat_scores[i : i + len(windows)], windows)))
@@ -159,7 +177,7 @@ class NLIJudge:
         assert self.early_exit is not None
         return any(
             s.entailment >= self.early_exit
-            or (s.contradiction >= self.early_exit and lexical_overlap(w.text, hypothesis) >= MIN_REFUTING_OVERLAP)
+            or (s.contradiction >= self.early_exit and lexical_overlap(w.input_text, hypothesis) >= MIN_REFUTING_OVERLAP)
             for s, w in scored
         )
 
@@ -184,6 +202,10 @@ class NLIJudge:
         if budget < 16:
             # The claim alone fills the window: the model sees it whole with the start of the evidence.
             budget = 16
+        if self.windows == "digest":
+            if self._count_tokens(premise) <= budget:
+                return [Window(premise, 0, len(premise))]
+            return [digest_window(premise, hypothesis, min(budget, self.digest_tokens), self._count_tokens)]
         windows = split_windows(premise, budget, self._count_tokens)
         if len(windows) == 1:
             return windows
@@ -249,13 +271,16 @@ class NLIJudge:
         per_claim: list[list[tuple[Evidence, WindowScores]]] = [[] for _ in claims]
         for (i, e), ws in zip(pairs, scored):
             per_claim[i].append((e, ws))
-        return sharpen([self._decide(found, text) for found, text in zip(per_claim, texts)], texts, self._score)
+        decided = [self._decide(found, text) for found, text in zip(per_claim, texts)]
+        return sharpen([v for v, _ in decided], texts, self._score, [parts for _, parts in decided])
 
-    def _decide(self, found: list[tuple[Evidence, WindowScores]], claim: str) -> Verdict:
+    def _decide(self, found: list[tuple[Evidence, WindowScores]], claim: str) -> tuple[Verdict, list[tuple[int, int]] | None]:
+        """The verdict, and the sentences of its deciding window the verifier read (offsets into that window;
+        None where it read the whole window)."""
         if not found:
-            return Verdict(label="not_enough_info", probability=None, reason="no evidence passages to check against")
+            return Verdict(label="not_enough_info", probability=None, reason="no evidence passages to check against"), None
         support = max(found, key=lambda f: f[1].support)
-        related = [f for f in found if lexical_overlap(f[1].window.text, claim) >= MIN_REFUTING_OVERLAP]
+        related = [f for f in found if lexical_overlap(f[1].window.input_text, claim) >= MIN_REFUTING_OVERLAP]
         refute = max(related, key=lambda f: f[1].scores.contradiction) if related else None
         p_support = self.calibrate_support([support[1].support])[0]
         if p_support >= self.threshold:
@@ -269,13 +294,15 @@ class NLIJudge:
         )
         decisive = decider[1].window if label == "refuted" else decider[1].support_window
         window = (decisive.start, decisive.end)
-        return Verdict(
+        verdict = Verdict(
             label=label,
             probability=round(float(p_support), 6),
             reason=reason,
             evidence=[_narrow(e, ws) for e, ws in ranked],
-            decided_by=decision_in_window(0, decider[0].passage, window, claim),
+            decided_by=decision_in_window(0, decider[0].passage, window, claim, decisive.parts),
         )
+        read = None if decisive.parts is None else [(s - decisive.start, e - decisive.start) for s, e in decisive.parts]
+        return verdict, read
 
 
 def _tuning_for(metadata: dict, rule: str | None, model: object, calibrated: bool) -> dict:
@@ -308,7 +335,7 @@ def _most_decisive(scored: list[tuple[NLIScores, Window]], hypothesis: str, rule
     related sentence pairs call unrelated text "contradiction", which would turn every long document
     with an off-topic window into a refutation.
     """
-    coverage = [lexical_overlap(w.text, hypothesis) for _, w in scored]
+    coverage = [lexical_overlap(w.input_text, hypothesis) for _, w in scored]
     covered = max(coverage) if content_tokens(hypothesis) else 1.0  # a claim of stopwords only has nothing to cover
     support = max(scored, key=lambda s: s[0].entailment)
     related = [s for s, c in zip(scored, coverage) if c >= MIN_REFUTING_OVERLAP] or [support]

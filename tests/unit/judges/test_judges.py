@@ -57,18 +57,27 @@ def test_no_evidence_is_not_enough_info(judge):
     assert verdict.label == "not_enough_info" and verdict.reason
 
 
-def test_support_in_last_window_of_long_document(judge):
+@pytest.mark.parametrize("mode", ["digest", "packed"])
+def test_support_in_last_window_of_long_document(judge, mode):
     filler = " ".join(f"The committee met on day {i} to discuss the municipal budget for parks and roads." for i in range(120))
     fact = "The Eiffel Tower is located in Paris and was completed in 1889."
     document = filler + " " + fact
     claim = "The Eiffel Tower was completed in 1889."
-    windows = judge._windows(document, claim)
-    assert len(windows) > 3, "the document must need several windows"
-    assert fact in windows[-1].text
-    verdict = judge.verify(claim, [Evidence(passage=Passage(id="d#p0", doc_id="d", text=document, start=0, end=len(document)), score=1.0, source="test")])
+    judge.windows = mode
+    try:
+        windows = judge._windows(document, claim)
+        verdict = judge.verify(claim, [Evidence(passage=Passage(id="d#p0", doc_id="d", text=document, start=0, end=len(document)), score=1.0, source="test")])
+    finally:
+        judge.windows = "packed"
+    if mode == "packed":
+        assert len(windows) > 3, "the document must need several windows"
+        assert fact in windows[-1].text
+    else:
+        assert len(windows) == 1 and fact in windows[0].input_text
     assert verdict.label == "supported", verdict
     span = verdict.evidence[0].passage
     assert fact in span.text and document[span.start : span.end] == span.text
+    assert verdict.decided_by is not None and verdict.decided_by.text == fact
 
 
 def test_windows_leave_room_for_the_whole_claim(judge):
