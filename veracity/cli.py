@@ -185,7 +185,7 @@ def check(
     out: Annotated[Path | None, typer.Option(help="Write the output to this file.")] = None,
     question: Annotated[str | None, typer.Option(help="The question the text answers (RAG answers, with --contexts).")] = None,
     kg: Annotated[Path | None, typer.Option(help="Knowledge graph: a saved graph directory or a .tsv/.nt/.jsonl file of triples.")] = None,
-    judge: Annotated[str, typer.Option(help="Verifier: 'default', an NLI model name/path, 'llm:<model>' or 'cascade:<model>' (docs/llm.md).")] = "default",
+    judge: Annotated[str, typer.Option(help="Verifier: 'default', an NLI model name/path, 'nli-digest:default' (long evidence read as one digest: faster), 'llm:<model>' or 'cascade:<model>' (docs/llm.md).")] = "default",
     k: Annotated[int, typer.Option(min=1, help="Passages retrieved per claim.")] = 5,
     extractor: Annotated[str, typer.Option(help="Claim extractor: 'spacy' (offline) or 'llm:<model>', e.g. llm:local/smollm2.")] = "spacy",
 ) -> None:
@@ -245,7 +245,7 @@ def batch(
     out: Annotated[Path, typer.Option(help="Output JSONL; re-running with the same file resumes.")],
     index: Annotated[Path | None, typer.Option(help="A saved index, for records without contexts.")] = None,
     corpus: Annotated[Path | None, typer.Option(help="Documents to index on the fly.")] = None,
-    judge: Annotated[str, typer.Option(help="Verifier: 'default' or an NLI model name/path.")] = "default",
+    judge: Annotated[str, typer.Option(help="Verifier: 'default', an NLI model name/path, or 'nli-digest:default' (long evidence read as one digest: faster).")] = "default",
     k: Annotated[int, typer.Option(min=1, help="Passages retrieved per claim.")] = 5,
     chunk_size: Annotated[int, typer.Option(min=1, help="Records checked per batched model pass (and per checkpoint).")] = 16,
     engine: Annotated[BatchEngine, typer.Option(help="local: this process; ray: a Ray cluster (docs/ray.md).")] = BatchEngine.local,

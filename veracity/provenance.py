@@ -213,6 +213,8 @@ def _describe_nli(judge: Any) -> Component | None:
         "max_length": judge.loaded.max_length,
         "calibration": None if calibration is None else {"method": calibration.get("method"), "id": json_id(calibration)},
         "support_rule": judge.support_rule,
+        "windows": judge.windows,
+        **({"digest_tokens": judge.digest_tokens} if judge.windows == "digest" else {"max_windows": judge.max_windows, "early_exit": judge.early_exit}),
         "threshold": judge.threshold,
         "refute_threshold": judge.refute_threshold,
         "min_refuting_overlap": MIN_REFUTING_OVERLAP,

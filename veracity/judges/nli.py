@@ -361,3 +361,9 @@ def _narrow(evidence: Evidence, ws: WindowScores) -> Evidence:
 
 
 register_judge("nli")(NLIJudge)
+
+
+@register_judge("nli-digest")
+def digest_judge(model: str = "default", **options: object) -> NLIJudge:
+    """`NLIJudge(model, windows="digest")`: the spec "nli-digest:<model>" (e.g. `veracity check --judge nli-digest:default`)."""
+    return NLIJudge(model or "default", windows="digest", **options)  # type: ignore[arg-type]

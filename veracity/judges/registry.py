@@ -54,7 +54,7 @@ def verify_with_stats(judge: Judge, claims: Sequence[Claim | str], evidence: Seq
 
 JUDGES: Registry[Judge] = Registry(
     "judge backend",
-    {"nli": "veracity.judges.nli", "llm": "veracity.judges.llm_verifier", "cascade": "veracity.judges.cascade", "kg": "veracity.kg.judge"},
+    {"nli": "veracity.judges.nli", "nli-digest": "veracity.judges.nli", "llm": "veracity.judges.llm_verifier", "cascade": "veracity.judges.cascade", "kg": "veracity.kg.judge"},
 )
 
 

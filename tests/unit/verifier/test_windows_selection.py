@@ -175,3 +175,15 @@ def test_early_exit_must_be_a_probability_above_one_half() -> None:
     for bad in (0.5, 1.5, "0.9", True, -1):
         with pytest.raises(InvalidArgumentError, match="early_exit"):
             NLIJudge(early_exit=bad)
+
+
+def test_digest_reader_is_a_judge_spec_and_recorded_in_provenance() -> None:
+    from veracity.judges import get_judge
+    from veracity.provenance import _describe_nli
+
+    digest = get_judge("nli-digest:default")
+    assert digest.windows == "digest"
+    settings = _describe_nli(digest).settings
+    assert settings["windows"] == "digest" and settings["digest_tokens"] == 160
+    packed = _describe_nli(get_judge("default")).settings
+    assert packed["windows"] == "packed" and packed["max_windows"] == 6
