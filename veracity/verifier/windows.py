@@ -114,8 +114,11 @@ def digest_window(text: str, claim: str, budget: int, count_tokens: Callable[[st
 
     Sentences (cut at words where longer than `budget` tokens) are ranked by BM25 of the claim's content
     words (plurals folded; document frequencies over the sentences) and taken best first while they fit
-    in `budget` tokens; the chosen ones are read in document order, joined by a space. Ties, and
-    sentences sharing no word with the claim, go in document order. `benchmarks/long_evidence.py`.
+    in `budget` tokens; the chosen ones are read in document order, joined by a space. Sentences sharing
+    no word with the claim are left out (unrelated sentences read beside the relevant one can make the
+    model call it contradicted), unless none shares one: then the opening fills the budget. The window's
+    `text` is the contiguous slice from the first to the last sentence read, and `parts` the sentences
+    read. `benchmarks/long_evidence.py`, docs/verifier.md ("Reading long evidence").
     """
     units: list[tuple[int, int]] = []
     sizes: list[int] = []
