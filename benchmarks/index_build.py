@@ -2,7 +2,9 @@
 
 Run from the repository root::
 
-    HF_HUB_OFFLINE=1 python benchmarks/index_build.py --docs 1000 --runtimes torch,onnx --repeats 1
+    HF_HUB_OFFLINE=1 python benchmarks/index_build.py --docs 947 --runtimes torch,onnx,onnx:0 --repeats 1
+
+A runtime written `onnx:0` builds with passages that share no sentence (`overlap_sentences=0`; default 1).
 
 Documents: the realistic corpus of benchmarks/retrieval_realistic.py at `--docs` (the 947 SciFact
 abstracts always, then distractors up to `--docs`). Each runtime builds in a fresh subprocess (`VERACITY_EMBEDDER_RUNTIME`);
@@ -32,7 +34,7 @@ if str(REPO_ROOT) not in sys.path:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def child(data: Path, docs: int) -> dict[str, object]:
+def child(data: Path, docs: int, overlap: int = 1) -> dict[str, object]:
     """One build in this process; the embedder runtime comes from the environment."""
     import retrieval_realistic
 
@@ -53,7 +55,7 @@ def child(data: Path, docs: int) -> dict[str, object]:
     log.addHandler(Stages())
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        index = HybridIndex.create(Path(folder) / "index", documents)
+        index = HybridIndex.create(Path(folder) / "index", documents, overlap_sentences=overlap)
         seconds = time.perf_counter() - started
     return {"runtime": runtime(), "documents": len(documents), "passages": len(index), "seconds": seconds, "stages": stages}
 
@@ -62,20 +64,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=(REPO_ROOT / ".." / "shared" / "data").resolve())
     parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--runtimes", default="torch,onnx")
+    parser.add_argument("--runtimes", default="torch,onnx", help="runtimes, each optionally with ':N' sentences of passage overlap (default 1), e.g. torch,onnx,onnx:0")
+    parser.add_argument("--overlap", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.data, args.docs)))
+        print(json.dumps(child(args.data, args.docs, args.overlap)))
         return 0
 
     runs: dict[str, list[dict]] = {r: [] for r in args.runtimes.split(",")}
     for _ in range(args.repeats):
         for name in runs:
-            env = {**os.environ, "VERACITY_EMBEDDER_RUNTIME": name}
-            command = [sys.executable, __file__, "--child", "--data", str(args.data), "--docs", str(args.docs)]
+            runtime_name, _, overlap = name.partition(":")
+            env = {**os.environ, "VERACITY_EMBEDDER_RUNTIME": runtime_name}
+            command = [sys.executable, __file__, "--child", "--data", str(args.data), "--docs", str(args.docs), "--overlap", overlap or "1"]
             out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
             run = json.loads(out.strip().splitlines()[-1])
             runs[name].append(run)
@@ -83,12 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     first = next(iter(runs))
     medians = {name: statistics.median(r["seconds"] for r in rs) for name, rs in runs.items()}
     sample = runs[first][0]
-    print(f"\n{sample['documents']} documents, {sample['passages']} passages; {args.repeats} round(s); "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    print(f"{'runtime':<10}{'build s':>9}{'encode s':>10}{'passages/s':>12}{'docs/s':>8}{'vs ' + first:>10}")
+    print(f"\n{sample['documents']} documents; {args.repeats} round(s); {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(f"{'runtime':<10}{'passages':>9}{'build s':>9}{'encode s':>10}{'passages/s':>12}{'docs/s':>8}{'vs ' + first:>10}")
     for name, rs in runs.items():
         encode = statistics.median(r["stages"].get("encode", float("nan")) for r in rs)
-        print(f"{name:<10}{medians[name]:>9.1f}{encode:>10.1f}{sample['passages'] / medians[name]:>12.1f}"
+        passages = rs[0]["passages"]
+        print(f"{name:<10}{passages:>9}{medians[name]:>9.1f}{encode:>10.1f}{passages / medians[name]:>12.1f}"
               f"{sample['documents'] / medians[name]:>8.1f}{medians[first] / medians[name]:>9.2f}x")
     if args.json:
         args.json.write_text(json.dumps({"runs": runs, "median_seconds": medians}, indent=2) + "\n")

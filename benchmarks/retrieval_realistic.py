@@ -322,6 +322,7 @@ def main(argv: list[str] | None = None, base_embedder: Embedder | None = None) -
     parser.add_argument("--docs", type=int, default=20_000, help="corpus size (SciFact abstracts + distractors)")
     parser.add_argument("--encode-cache", type=Path, default=REPO_ROOT / "out" / "encode-cache")
     parser.add_argument("--max-tokens", type=int, default=128, help="passage size of our index")
+    parser.add_argument("--overlap", type=int, default=1, help="sentences consecutive passages of our index share")
     parser.add_argument("--query-threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
@@ -335,13 +336,13 @@ def main(argv: list[str] | None = None, base_embedder: Embedder | None = None) -
         f"distractors {dict(sorted(sources.items()))}); {len(queries)} claims with qrels"
     )
     started = time.perf_counter()
-    index = HybridIndex.build(documents, max_tokens=args.max_tokens, embedder=embedder)
+    index = HybridIndex.build(documents, max_tokens=args.max_tokens, overlap_sentences=args.overlap, embedder=embedder)
     build_s = time.perf_counter() - started
     print(
-        f"our index: {len(index)} passages (<= {args.max_tokens} tokens) built in {build_s:.0f}s "
+        f"our index: {len(index)} passages (<= {args.max_tokens} tokens, overlap {args.overlap}) built in {build_s:.0f}s "
         f"({embedder.encoded} texts encoded in {embedder.encode_seconds:.0f}s, the rest from the cache)"
     )
-    stemmed = HybridIndex.build(documents, max_tokens=args.max_tokens, embedder=embedder, stem=True)
+    stemmed = HybridIndex.build(documents, max_tokens=args.max_tokens, overlap_sentences=args.overlap, embedder=embedder, stem=True)
     baseline = WholeDocuments(documents, embedder)
 
     import faiss
