@@ -20,7 +20,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from veracity.evaluation.devsets import DEVSETS, load_devset  # noqa: E402
+from veracity.evaluation.devsets import DEVSETS, NON_COMMERCIAL, load_devset  # noqa: E402
 from veracity.evaluation.splits import select_half  # noqa: E402
 from veracity.judges.nli import NLIJudge  # noqa: E402
 
@@ -34,7 +34,7 @@ def main() -> None:
     judge = NLIJudge()
     probs, labels = [], []
     for name in DEVSETS:
-        if name == "averitec":  # non-commercial; left out of calibration too
+        if name in NON_COMMERCIAL:  # left out of calibration too
             continue
         pairs = select_half(load_devset(name, args.data), "evaluation")
         random.Random(0).shuffle(pairs)

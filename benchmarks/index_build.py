@@ -4,7 +4,9 @@ Run from the repository root::
 
     HF_HUB_OFFLINE=1 python benchmarks/index_build.py --docs 947 --runtimes torch,onnx,onnx:0 --repeats 1
 
-A runtime written `onnx:0` builds with passages that share no sentence (`overlap_sentences=0`; default 1).
+A runtime written `onnx:0` builds with passages that share no sentence (`overlap_sentences=0`, what
+`HybridIndex.build` does by default since 2026-12-03); a runtime without a suffix builds with a one-sentence
+overlap, the default before (the issue's baseline).
 
 Documents: the realistic corpus of benchmarks/retrieval_realistic.py at `--docs` (the 947 SciFact
 abstracts always, then distractors up to `--docs`). Each runtime builds in a fresh subprocess (`VERACITY_EMBEDDER_RUNTIME`);
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=(REPO_ROOT / ".." / "shared" / "data").resolve())
     parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--runtimes", default="torch,onnx", help="runtimes, each optionally with ':N' sentences of passage overlap (default 1), e.g. torch,onnx,onnx:0")
+    parser.add_argument("--runtimes", default="torch,onnx", help="runtimes, each optionally with ':N' sentences of passage overlap (default 1, the old library default), e.g. torch,onnx,onnx:0")
     parser.add_argument("--overlap", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

@@ -83,7 +83,7 @@ class Row:
     cosine: Scored | None = None
 
 
-def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float]], float]:
+def model_scorer(model: str, windows: str = "packed") -> tuple[Scorer, Callable[[list[float]], list[float]], float]:
     """Raw P(supported) from :class:`veracity.judges.NLIJudge` (under the model's support rule), its calibration map
     and the decision threshold the judge applies to calibrated probabilities."""
     try:
@@ -92,7 +92,7 @@ def model_scorer(model: str) -> tuple[Scorer, Callable[[list[float]], list[float
         raise VeracityError(
             f"veracity.judges.NLIJudge is unavailable ({exc}); try --baseline-only"
         ) from exc
-    judge = NLIJudge(model=model)
+    judge = NLIJudge(model=model, windows=windows)
 
     def score(premises: list[str], hypotheses: list[str]) -> list[float]:
         return judge.raw_support(premises, hypotheses)
@@ -346,6 +346,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="NLIJudge model name or path (default: %(default)s)",
     )
     ap.add_argument(
+        "--windows",
+        choices=("packed", "digest"),
+        default="packed",
+        help="how NLIJudge reads long evidence (calibrate the model for it first: calibrate --windows)",
+    )
+    ap.add_argument(
         "--sets",
         default=None,
         help=f"comma-separated dev sets (default: all of {','.join(DEVSETS)})",
@@ -415,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         devsets = load_all(args.data, names)
-        scorer, calibrate, cal_threshold = (None, None, 0.5) if args.baseline_only else model_scorer(args.model)
+        scorer, calibrate, cal_threshold = (None, None, 0.5) if args.baseline_only else model_scorer(args.model, args.windows)
         rows: list[Row] = []
         started = time.perf_counter()
         for name, pairs in devsets.items():

@@ -78,6 +78,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="root of the shared data (default: %(default)s)")
     ap.add_argument("--model", default="default", help="NLIJudge model name or path (default: %(default)s)")
+    ap.add_argument("--windows", choices=("packed", "digest"), default="packed", help="how NLIJudge reads long evidence")
     ap.add_argument("--n", type=int, default=200, help="size of each generated check kind (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=2026, help="seed of the check sets (default: %(default)s)")
     ap.add_argument(
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         checks = build_checks(args.data / "nli_train", n=args.n, seed=args.seed)
-        scorer, calibrate, shipped = (None, None, None) if args.baseline_only else model_scorer(args.model)
+        scorer, calibrate, shipped = (None, None, None) if args.baseline_only else model_scorer(args.model, args.windows)
         rows: list[CheckRow] = []
         for name, pairs in checks.items():
             if not pairs:

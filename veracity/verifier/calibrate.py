@@ -29,11 +29,14 @@ from veracity.verifier.training_data import load_pool
 from veracity.verifier.model import DEFAULT_MODEL_DIR
 
 
-def raw_support(model_dir: Path, premises: list[str], hypotheses: list[str], support_rule: str | None = None) -> np.ndarray:
-    """Uncalibrated P(supported) from the verifier in `model_dir`, under `support_rule` (default: the model's)."""
+def raw_support(
+    model_dir: Path, premises: list[str], hypotheses: list[str], support_rule: str | None = None, windows: str = "packed"
+) -> np.ndarray:
+    """Uncalibrated P(supported) from the verifier in `model_dir`, under `support_rule` (default: the model's),
+    reading long evidence as `windows` (`NLIJudge(windows=...)`)."""
     from veracity.judges.nli import NLIJudge
 
-    judge = NLIJudge(model=str(model_dir), calibrated=False, support_rule=support_rule)
+    judge = NLIJudge(model=str(model_dir), calibrated=False, support_rule=support_rule, windows=windows)
     return np.array(judge.raw_support(premises, hypotheses))
 
 
@@ -82,15 +85,16 @@ def calibrate(
     devsets: Path | None = None,
     per_set: int = 150,
     support_rule: str | None = None,
+    windows: str = "packed",
 ) -> dict:
     if devsets is not None:
         premises, claims, labels, groups = devset_calibration_pairs(devsets, per_set, seed)
-        scores = raw_support(model_dir, premises, claims, support_rule)
+        scores = raw_support(model_dir, premises, claims, support_rule, windows)
         source = f"calibration half of the dev sets under {devsets.name}/ ({', '.join(sorted(set(groups)))}), <= {per_set} per set"
     else:
         pairs = load_pool(data_dir, "dev")
         labels = np.array([int(p.label == "entailment") for p in pairs])
-        scores = raw_support(model_dir, [p.premise for p in pairs], [p.hypothesis for p in pairs], support_rule)
+        scores = raw_support(model_dir, [p.premise for p in pairs], [p.hypothesis for p in pairs], support_rule, windows)
         groups = ["nli_dev"] * len(pairs)
         source = f"{data_dir.name}/dev*.jsonl, permitted sources"
     if len(labels) < 2 * MIN_CALIBRATION_POINTS or len(set(labels.tolist())) < 2:
@@ -114,6 +118,10 @@ def calibrate(
     metadata["calibration"] = calibrator.to_dict()
     if support_rule is not None:
         metadata["support_rule"] = support_rule  # the raw scores the map was fitted on (NLIJudge reads it)
+    if windows != "packed":
+        metadata["calibration_windows"] = windows  # a record: NLIJudge(windows=...) must be asked for explicitly
+    else:
+        metadata.pop("calibration_windows", None)
     metadata["calibration_data"] = f"{source}, n={len(labels)}"
     if devsets is not None:
         calibrated = np.asarray(calibrator.predict(scores), dtype=float)
@@ -143,9 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     source.add_argument("--data", type=Path, help="the training pool folder (nli_train): calibrate on its dev split")
     parser.add_argument("--per-set", type=int, default=150, help="with --devsets: at most this many pairs per dev set")
     parser.add_argument("--support-rule", choices=("entailment", "entailment_x_coverage"), help="raw support rule to calibrate (stored in the metadata); default: the model's")
+    parser.add_argument("--windows", choices=("packed", "digest"), default="packed", help="how long evidence is read for the raw scores (NLIJudge(windows=...))")
     args = parser.parse_args(argv)
     try:
-        metadata = calibrate(args.model_dir, args.data, devsets=args.devsets, per_set=args.per_set, support_rule=args.support_rule)
+        metadata = calibrate(args.model_dir, args.data, devsets=args.devsets, per_set=args.per_set, support_rule=args.support_rule, windows=args.windows)
     except VeracityError as err:
         raise SystemExit(f"error: {err}") from None
     print(json.dumps({k: metadata[k] for k in ("calibration_data", "calibration_held_out_ece", "calibration_report")}, indent=2))

@@ -302,6 +302,16 @@ def test_small_corpus_returns_fewer_than_k() -> None:
         assert results[0].passage.doc_id == "a"
 
 
+def test_default_passages_share_no_sentence_and_an_overlap_can_be_asked_for() -> None:
+    text = " ".join(f"Sentence number {i} talks about topic {i} at some length to fill the passage budget." for i in range(40))
+    tiled = HybridIndex.build([Document(id="d", text=text)])
+    spans = sorted((p.start, p.end) for p in tiled.passages)
+    assert len(spans) > 2 and all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
+    overlapping = HybridIndex.build([Document(id="d", text=text)], overlap_sentences=1)
+    spans = sorted((p.start, p.end) for p in overlapping.passages)
+    assert any(a_end > b_start for (_, a_end), (b_start, _) in pairwise(spans))
+
+
 def test_build_from_nothing_raises() -> None:
     with pytest.raises(EmptyInputError, match="no passages to index"):
         HybridIndex.build([])
