@@ -173,10 +173,12 @@ class CachedEmbedder:
         if folder is not None and self._path.is_file():
             with np.load(self._path, allow_pickle=False) as stored:
                 keys, vectors = stored["keys"], stored["vectors"]
+            if keys.dtype != np.uint8 or keys.shape[1:] != (16,):  # "S16" keys lost trailing zero bytes
+                raise SystemExit(f"{self._path}: an old cache whose keys may be truncated; delete it and rerun")
             if len(keys) != len(vectors) or vectors.shape[1:] != (base.dim,):
                 raise SystemExit(f"{self._path}: {len(keys)} keys for {len(vectors)} vectors; delete it and rerun")
             self.vectors = vectors
-            self.index = {bytes(key): i for i, key in enumerate(keys)}
+            self.index = {key.tobytes(): i for i, key in enumerate(keys)}
 
     @property
     def _path(self) -> Path:
@@ -209,7 +211,7 @@ class CachedEmbedder:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        keys = np.array(sorted(self.index, key=self.index.__getitem__), dtype="S16")
+        keys = np.frombuffer(b"".join(sorted(self.index, key=self.index.__getitem__)), dtype=np.uint8).reshape(-1, 16)
         tmp = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
             np.savez(handle, keys=keys, vectors=self.vectors)
